@@ -1,0 +1,27 @@
+import { inject } from 'vitest';
+
+/** The cluster the integration project's global setup booted, as plain JSON (it crosses a process boundary). */
+export interface SharedClusterInfo {
+  readonly startupNodes: readonly { readonly host: string; readonly port: number }[];
+  readonly nodes: readonly {
+    readonly id: string;
+    readonly host: string;
+    readonly port: number;
+    readonly role: 'master' | 'replica';
+    readonly masterId: string | null;
+  }[];
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testCluster: SharedClusterInfo;
+  }
+}
+
+/**
+ * The shared, healthy cluster for non-destructive tests. Tests that kill, pause, fail over or
+ * reshard must boot their own with `startCluster()` so every other file keeps a healthy one.
+ */
+export function sharedCluster(): SharedClusterInfo {
+  return inject('testCluster');
+}
