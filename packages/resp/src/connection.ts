@@ -2,53 +2,45 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
+import { type ConnectionOptions, type SendOptions, validateOptions, validateTimeout } from './connection-options.js';
 import { type CommandArgs, type CommandArgument, commandName, encodeCommands, PASS_THROUGH_BYTES } from './encoder.js';
-import { ConnectionError, InvalidArgumentError, type RedisError, ReplyError, TimeoutError } from './errors.js';
-import { type RespParserOptions, RespParser, type RespReply } from './parser.js';
+import {
+  ConnectionError,
+  InvalidArgumentError,
+  RedisError,
+  ReplyError,
+  TimeoutError,
+  replyErrorWithoutStack,
+} from './errors.js';
+import { RespParser, type RespReply } from './parser.js';
 import { Queue } from './queue.js';
-
-export interface ConnectionOptions {
-  host: string;
-  port: number;
-  /** `true` for TLS with Node's defaults, or Node's TLS options. The servername defaults to `host` when it is a name. */
-  tls?: boolean | tls.ConnectionOptions;
-  /** Milliseconds for TCP connect, TLS and the handshake together. Default 10 000. */
-  connectTimeout?: number;
-  /** Milliseconds a command may wait for its reply; 0 waits forever. Default 0. */
-  commandTimeout?: number;
-  /** ACL user for AUTH; without it AUTH uses the password alone (the `default` user). */
-  username?: string;
-  password?: string;
-  /** Sent with CLIENT SETNAME during the handshake. */
-  clientName?: string;
-  /** Send READONLY during the handshake, so that a replica serves reads of its slots. */
-  readOnly?: boolean;
-  /** Bulk strings as Buffers instead of UTF-8 strings. */
-  returnBuffers?: boolean;
-  /** TCP keep-alive initial delay in milliseconds, or `false` to disable. Default 30 000. */
-  keepAlive?: number | false;
-  /** Limits of the reply parser. */
-  parserLimits?: Pick<RespParserOptions, 'maxBulkLength' | 'maxArrayLength' | 'maxDepth'>;
-}
-
-export interface SendOptions {
-  /** Overrides the connection's `commandTimeout` for this command (0: no timeout). */
-  timeout?: number;
-}
 
 /** What a position of `sendBatch` resolves to: the reply, a `ReplyError`, or why there is none. */
 export type BatchReply = RespReply | RedisError;
 
+/**
+ * `idle` until the first `connect()` or command; `connecting` through TCP, TLS and the
+ * handshake; `ready`; `closing` after `quit()` while replies are still owed; `closed` for good.
+ */
 export type ConnectionState = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed';
 
 export interface ConnectionEvents {
+  /** The handshake succeeded; queued commands have been written. */
   ready: [];
-  /** The socket is gone. `error` says why when it was not a `quit()` or `destroy()` without one. */
+  /**
+   * The connection is closed for good. `error` says why, unless `quit()` or `destroy()` without
+   * an error closed it; a node closing it by itself is an error too.
+   */
   close: [error: Error | undefined];
 }
 
 const DEFAULT_CONNECT_TIMEOUT = 10_000;
 const DEFAULT_KEEP_ALIVE = 30_000;
+/**
+ * The timeout sweep runs at most this often. Under a stall every command in flight is due at
+ * nearly the same time; without a floor the sweep would run (and walk the queue) every millisecond.
+ */
+const SWEEP_INTERVAL_FLOOR = 10;
 
 /** One command waiting for its reply. */
 class PendingCommand {
@@ -81,19 +73,28 @@ class PendingCommand {
  * Every command issued in the same tick leaves in one write, so concurrent callers pipeline
  * without asking for it. Never emits `error`: failures reach the commands they affect and the
  * `close` event.
+ *
+ * Commands must answer with exactly one reply each: SUBSCRIBE, MONITOR and CLIENT REPLY
+ * OFF/SKIP break the FIFO and belong to a dedicated subscriber connection.
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
+  /** The node's host, as given. */
   readonly host: string;
+  /** The node's port, as given. */
   readonly port: number;
   /** `host:port`, as errors name the node. */
   readonly address: string;
 
-  private readonly options: ConnectionOptions;
+  // Private in the language, not only in the types: `util.inspect(connection)` must not show
+  // the password or a TLS key.
+  readonly #options: ConnectionOptions;
   private readonly commandTimeout: number;
   private readonly parser: RespParser;
   private socket: net.Socket | undefined;
   private currentState: ConnectionState = 'idle';
   private connecting: Promise<void> | undefined;
+  private handshakeDone = false;
+  private closeRequested = false;
   private closed: Promise<void> | undefined;
   private closeReason: Error | undefined;
 
@@ -110,7 +111,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   constructor(options: ConnectionOptions) {
     super();
     validateOptions(options);
-    this.options = options;
+    this.#options = { ...options };
     this.host = options.host;
     this.port = options.port;
     this.address = `${options.host}:${options.port}`;
@@ -122,6 +123,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
   }
 
+  /** Where the connection is in its life; see `ConnectionState`. */
   get state(): ConnectionState {
     return this.currentState;
   }
@@ -132,14 +134,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /**
-   * Opens the socket and runs the handshake. Idempotent: concurrent calls share one attempt.
-   * Commands sent before it completes are queued and written right after the handshake.
+   * Opens the socket and runs the handshake. Concurrent calls share one attempt. Commands sent
+   * before it completes are queued and written right after the handshake. Rejects once the
+   * connection is closing or closed: a connection is never reopened.
    */
   connect(): Promise<void> {
+    const state = this.currentState;
+    if (state === 'closing' || state === 'closed') return Promise.reject(this.closedError(undefined, false));
     if (this.connecting === undefined) {
-      if (this.currentState !== 'idle') {
-        return Promise.reject(this.closedError(undefined, false));
-      }
       this.connecting = this.open();
       // A lazy connect started by send() is awaited by nobody; its failure reaches the queued
       // commands instead, so it must not surface as an unhandled rejection.
@@ -150,19 +152,21 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Sends one command. Resolves with its reply; rejects with a `ReplyError` when the server
-   * answered with an error, or a `ConnectionError`/`TimeoutError` that says whether the command
-   * had been written.
+   * answered with an error, a `ConnectionError`/`TimeoutError` that says whether the command had
+   * been written, or an `InvalidArgumentError` when an argument cannot be encoded (nothing sent).
+   * The argument list is copied at once, but Buffer arguments are not: do not refill a Buffer
+   * before the command's promise settles.
    */
   send(args: CommandArgs, options?: SendOptions): Promise<RespReply> {
     return new Promise<RespReply>((resolve, reject) => {
-      this.enqueue(args, options?.timeout, resolve, (error) => reject(error), true);
+      this.enqueue(args, options?.timeout, resolve, reject, true);
     });
   }
 
   /**
    * Sends commands in one write; resolves with one entry per command, in order: its reply, the
-   * `ReplyError` the server answered, or the `ConnectionError`/`TimeoutError` that settled it.
-   * Never rejects.
+   * `ReplyError` the server answered, or the `ConnectionError`/`TimeoutError`/
+   * `InvalidArgumentError` that settled it. Never rejects.
    */
   sendBatch(commands: readonly CommandArgs[], options?: SendOptions): Promise<BatchReply[]> {
     if (commands.length === 0) return Promise.resolve([]);
@@ -181,10 +185,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Closes gracefully: new commands fail at once, commands already sent get their replies (or
-   * time out), then the socket is ended.
+   * time out), then the socket is ended. With no command timeout and a hung node it waits for
+   * as long as the node hangs; `destroy()` does not wait.
    */
   quit(): Promise<void> {
     if (this.currentState === 'closed') return Promise.resolve();
+    this.closeRequested = true;
     if (this.currentState === 'idle') {
       this.finish(undefined);
       return Promise.resolve();
@@ -195,15 +201,17 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return closed;
   }
 
-  /** Closes at once; every command still waiting fails with a `ConnectionError` (cause: `error`). */
+  /**
+   * Closes at once: every command still waiting fails with a `ConnectionError` (cause: `error`)
+   * before this returns, and so does every command sent afterwards.
+   */
   destroy(error?: Error): void {
     if (this.currentState === 'closed') return;
-    if (this.socket === undefined) {
-      this.finish(error);
-      return;
-    }
+    this.closeRequested = true;
     this.closeReason ??= error;
-    this.socket.destroy();
+    const socket = this.socket;
+    this.finish(error);
+    socket?.destroy();
   }
 
   private whenClosed(): Promise<void> {
@@ -222,6 +230,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       onError(new InvalidArgumentError(`a command is an array of arguments; got ${typeof args}`));
       return;
     }
+    try {
+      validateTimeout('option timeout', timeout);
+    } catch (error) {
+      onError(error as InvalidArgumentError);
+      return;
+    }
     const state = this.currentState;
     if (state === 'closing' || state === 'closed') {
       onError(this.closedError(commandName(args), false));
@@ -232,7 +246,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const deliver = rejectReplyErrors
       ? (reply: RespReply) => (reply instanceof ReplyError ? onError(reply) : onReply(reply))
       : onReply;
-    const command = new PendingCommand(args, deadline, timeoutMs, deliver, onError);
+    // Encoding happens at the flush; a copy keeps a caller who reuses its array from changing
+    // what is sent.
+    const command = new PendingCommand(args.slice(), deadline, timeoutMs, deliver, onError);
     this.unwritten.push(command);
     this.unsettled++;
     if (deadline !== 0) this.armTimer(deadline);
@@ -254,7 +270,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private flush(): void {
     const socket = this.socket;
     if (this.currentState !== 'ready' && this.currentState !== 'closing') return;
-    if (socket === undefined || this.unwritten.length === 0) return;
+    if (socket === undefined || socket.destroyed || this.unwritten.length === 0) return;
     const batch = this.unwritten;
     this.unwritten = [];
     this.write(socket, batch);
@@ -263,12 +279,18 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Encodes and writes commands in one go; a command whose arguments cannot be encoded fails alone. */
   private write(socket: net.Socket, batch: PendingCommand[]): void {
     const live = batch.filter((command) => !command.settled);
+    if (live.length === 0) return;
     let chunks: Buffer[];
     try {
       chunks = encodeCommands(live.map((command) => command.args as CommandArgs), PASS_THROUGH_BYTES);
     } catch (error) {
-      if (!(error instanceof InvalidArgumentError)) throw error;
-      this.write(socket, this.rejectUnencodable(live));
+      if (error instanceof InvalidArgumentError) {
+        this.write(socket, this.rejectUnencodable(live));
+      } else {
+        // The batch as a whole cannot be encoded (over the largest Buffer Node can allocate).
+        const tooLarge = new InvalidArgumentError(`commands issued together cannot be encoded: ${String(error)}`, { cause: error });
+        for (const command of live) this.fail(command, tooLarge);
+      }
       return;
     }
     for (const command of live) {
@@ -291,8 +313,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         encodeCommands([command.args as CommandArgs]);
         return true;
       } catch (error) {
-        this.settle(command);
-        command.onError(error as InvalidArgumentError);
+        this.fail(command, error as InvalidArgumentError);
         return false;
       }
     });
@@ -301,43 +322,54 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private onReply(reply: RespReply): void {
     const command = this.inFlight.shift();
     if (command === undefined) {
-      this.destroy(new ConnectionError(`${this.address} sent a reply that no command was waiting for`, {
+      const error = new ConnectionError(`${this.address} sent a reply that no command was waiting for`, {
         command: undefined,
         address: this.address,
         written: false,
-      }));
+      });
+      this.destroy(error);
       return;
     }
     // A command that timed out keeps its place until its late reply arrives, so that the reply
     // is dropped here and never handed to the command behind it.
     if (command.settled) return;
     this.settle(command);
-    if (reply instanceof ReplyError) attachCommand(reply, command.name, this.address);
-    command.onReply(reply);
-    if (this.currentState === 'closing') this.endIfDrained();
+    command.onReply(
+      reply instanceof ReplyError ? replyErrorWithoutStack(reply.message, { command: command.name, address: this.address }) : reply,
+    );
   }
 
   private settle(command: PendingCommand): void {
     command.settled = true;
     this.unsettled--;
+    if (this.currentState === 'closing') this.endIfDrained();
+  }
+
+  private fail(command: PendingCommand, error: RedisError): void {
+    if (command.settled) return;
+    this.settle(command);
+    command.onError(error);
   }
 
   private async open(): Promise<void> {
     this.currentState = 'connecting';
-    const connectTimeout = this.options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-    const socket = this.createSocket();
-    this.socket = socket;
-    const timer = setTimeout(() => {
-      this.destroy(
-        new TimeoutError(`connect to ${this.address} timed out after ${connectTimeout} ms`, {
-          command: undefined,
-          address: this.address,
-          written: false,
-          timeoutMs: connectTimeout,
-        }),
-      );
-    }, connectTimeout);
+    const connectTimeout = this.#options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
+    const timer =
+      connectTimeout === 0
+        ? undefined
+        : setTimeout(() => {
+            this.destroy(
+              new TimeoutError(`connect to ${this.address} timed out after ${connectTimeout} ms`, {
+                command: undefined,
+                address: this.address,
+                written: false,
+                timeoutMs: connectTimeout,
+              }),
+            );
+          }, connectTimeout);
     try {
+      const socket = this.createSocket();
+      this.socket = socket;
       await this.waitForSocket(socket);
       await this.handshake(socket);
     } catch (error) {
@@ -347,22 +379,24 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } finally {
       clearTimeout(timer);
     }
+    this.handshakeDone = true;
     // `state`, not the field: quit() or destroy() may have changed it while awaiting.
     if (this.state === 'closed') throw this.closeReason ?? this.closedError(undefined, false);
-    if (this.state === 'connecting') {
-      this.currentState = 'ready';
-      this.emit('ready');
-    }
+    const becameReady = this.state === 'connecting';
+    if (becameReady) this.currentState = 'ready';
     // Also when quit() came during the handshake: what was queued before it still goes out.
     this.flush();
     if (this.state === 'closing') this.endIfDrained();
+    // A listener that throws is the caller's bug; it must not strand the queued commands above.
+    if (becameReady) process.nextTick(() => this.emit('ready'));
   }
 
   private createSocket(): net.Socket {
-    const { host, port } = this.options;
+    const { host, port } = this;
+    const options = this.#options;
     let socket: net.Socket;
-    if (this.options.tls) {
-      const tlsOptions: tls.ConnectionOptions = this.options.tls === true ? {} : this.options.tls;
+    if (options.tls) {
+      const tlsOptions: tls.ConnectionOptions = options.tls === true ? {} : options.tls;
       socket = tls.connect({
         ...tlsOptions,
         host,
@@ -373,18 +407,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       socket = net.connect({ host, port });
     }
     socket.setNoDelay(true);
-    const keepAlive = this.options.keepAlive ?? DEFAULT_KEEP_ALIVE;
+    const keepAlive = options.keepAlive ?? DEFAULT_KEEP_ALIVE;
     if (keepAlive !== false) socket.setKeepAlive(true, keepAlive);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Settle everything at the error itself: between 'error' and 'close' a flush would still
+    // count commands as written to a socket that is already gone.
     socket.on('error', (error) => {
       this.closeReason ??= error;
+      this.finish(error);
     });
-    socket.on('close', () => this.finish(this.closeReason));
+    socket.on('close', () => this.finish(this.closeReason ?? this.unrequestedClose()));
     return socket;
   }
 
+  private unrequestedClose(): Error | undefined {
+    if (this.closeRequested) return undefined;
+    return new ConnectionError(`${this.address} closed the connection`, { command: undefined, address: this.address, written: false });
+  }
+
   private waitForSocket(socket: net.Socket): Promise<void> {
-    const ready = this.options.tls ? 'secureConnect' : 'connect';
+    const ready = this.#options.tls ? 'secureConnect' : 'connect';
     return new Promise((resolve, reject) => {
       const onReady = (): void => {
         socket.off('close', onClose);
@@ -392,40 +434,40 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       };
       const onClose = (): void => {
         socket.off(ready, onReady);
-        const reason = this.closeReason;
-        reject(
-          reason instanceof TimeoutError
-            ? reason
-            : new ConnectionError(
-                `connect to ${this.address} failed${reason ? `: ${reason.message}` : ''}`,
-                { command: undefined, address: this.address, written: false },
-                { cause: reason },
-              ),
-        );
+        reject(this.connectFailure());
       };
       socket.once(ready, onReady);
       socket.once('close', onClose);
     });
   }
 
+  /** Why connecting failed, for `connect()`: the timeout itself, or a ConnectionError with its cause. */
+  private connectFailure(): Error {
+    const reason = this.closeReason;
+    if (reason instanceof TimeoutError) return reason;
+    return new ConnectionError(
+      `connect to ${this.address} failed${reason ? `: ${reason.message}` : ': the connection was closed'}`,
+      { command: undefined, address: this.address, written: false },
+      { cause: reason },
+    );
+  }
+
   /** AUTH, CLIENT SETNAME and READONLY in one write, ahead of every queued command. */
   private async handshake(socket: net.Socket): Promise<void> {
-    const { username, password, clientName, readOnly } = this.options;
+    const { username, password, clientName, readOnly } = this.#options;
     const commands: CommandArgs[] = [];
     if (password !== undefined) commands.push(username === undefined ? ['AUTH', password] : ['AUTH', username, password]);
     if (clientName !== undefined) commands.push(['CLIENT', 'SETNAME', clientName]);
     if (readOnly) commands.push(['READONLY']);
     if (commands.length === 0) return;
-    const replies = new Array<Promise<BatchReply>>();
     const handshake: PendingCommand[] = [];
-    for (const args of commands) {
-      replies.push(
-        new Promise((resolve) => {
+    const replies = commands.map(
+      (args) =>
+        new Promise<BatchReply>((resolve) => {
           handshake.push(new PendingCommand(args, 0, 0, resolve, resolve));
           this.unsettled++;
         }),
-      );
-    }
+    );
     this.write(socket, handshake);
     const results = await Promise.all(replies);
     for (let i = 0; i < results.length; i++) {
@@ -438,8 +480,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
           { cause: result },
         );
       }
-      // The socket failed during the handshake: the reason it failed is the one to report.
-      if (result instanceof Error) throw this.closeReason ?? result;
+      // The socket failed during the handshake: why it failed is what connect() reports.
+      if (result instanceof Error) throw this.connectFailure();
     }
   }
 
@@ -447,14 +489,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     try {
       this.parser.feed(chunk);
     } catch (error) {
-      // The parser failed (a ProtocolError) or a caller's callback threw; either way the byte
-      // stream can no longer be matched to commands.
-      this.destroy(error instanceof Error ? error : new Error(String(error)));
+      // A ProtocolError: the byte stream can no longer be matched to commands.
+      this.destroy(error as Error);
     }
   }
 
   private endIfDrained(): void {
-    if (this.unsettled > 0 || this.unwritten.length > 0) return;
+    // The handshake is owed too: ending before it would cut AUTH off mid-write.
+    if (!this.handshakeDone || this.unsettled > 0 || this.unwritten.length > 0) return;
     if (this.socket === undefined) this.finish(undefined);
     else this.socket.end();
   }
@@ -467,16 +509,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const inFlight = this.inFlight.drain();
     const unwritten = this.unwritten;
     this.unwritten = [];
-    for (const command of inFlight) this.failCommand(command, reason);
-    for (const command of unwritten) this.failCommand(command, reason);
+    for (const command of inFlight) this.fail(command, this.closedError(command.name, command.written, reason));
+    for (const command of unwritten) this.fail(command, this.closedError(command.name, command.written, reason));
     this.socket?.removeAllListeners('data');
     this.emit('close', reason);
-  }
-
-  private failCommand(command: PendingCommand, reason: Error | undefined): void {
-    if (command.settled) return;
-    this.settle(command);
-    command.onError(this.closedError(command.name, command.written, reason));
   }
 
   private closedError(command: string | undefined, written: boolean, cause?: Error): ConnectionError {
@@ -504,7 +540,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Times out every command past its deadline, then re-arms for the earliest one left. One timer
-   * per connection instead of one per command; it fires about once per timeout period.
+   * per connection instead of one per command.
    */
   private expire(): void {
     this.timer = undefined;
@@ -514,10 +550,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const visit = (command: PendingCommand): void => {
       if (command.settled || command.deadline === 0) return;
       if (command.deadline <= now) {
-        this.settle(command);
         const name = command.name;
         const what = command.written ? 'it was written and may still run' : 'it was not sent';
-        command.onError(
+        this.fail(
+          command,
           new TimeoutError(`${name} timed out after ${command.timeoutMs} ms on ${this.address} (${what})`, {
             command: name,
             address: this.address,
@@ -531,53 +567,6 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     };
     this.inFlight.forEach(visit);
     this.unwritten.forEach(visit);
-    if (next !== Infinity) this.armTimer(next);
-    if (this.currentState === 'closing') this.endIfDrained();
+    if (next !== Infinity && this.currentState !== 'closed') this.armTimer(Math.max(next, now + SWEEP_INTERVAL_FLOOR));
   }
-}
-
-/**
- * Records on a server's error reply which command and node it answered. The parser creates the
- * error before anyone knows; this is the one place that fills the context in, once.
- */
-function attachCommand(error: ReplyError, command: string, address: string): void {
-  const context = error as { command: string | undefined; address: string | undefined };
-  context.command = command;
-  context.address = address;
-}
-
-function validateOptions(options: ConnectionOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('Connection options must be an object with host and port');
-  }
-  if (typeof options.host !== 'string' || options.host.length === 0) {
-    throw new InvalidArgumentError(`option host must be a non-empty string; got ${describe(options.host)}`);
-  }
-  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
-    throw new InvalidArgumentError(`option port must be an integer from 1 to 65535; got ${describe(options.port)}`);
-  }
-  for (const name of ['connectTimeout', 'commandTimeout'] as const) {
-    const value = options[name];
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
-      throw new InvalidArgumentError(`option ${name} must be a number of milliseconds >= 0; got ${describe(value)}`);
-    }
-  }
-  const keepAlive = options.keepAlive;
-  if (keepAlive !== undefined && keepAlive !== false && !(Number.isFinite(keepAlive) && keepAlive >= 0)) {
-    throw new InvalidArgumentError(`option keepAlive must be false or milliseconds >= 0; got ${describe(keepAlive)}`);
-  }
-  for (const name of ['username', 'password', 'clientName'] as const) {
-    const value = options[name];
-    if (value !== undefined && typeof value !== 'string') {
-      // Never echo a credential back, not even a wrong one.
-      throw new InvalidArgumentError(`option ${name} must be a string; got ${typeof value}`);
-    }
-  }
-  if (options.clientName !== undefined && /\s/.test(options.clientName)) {
-    throw new InvalidArgumentError('option clientName cannot contain spaces or newlines (CLIENT SETNAME refuses them)');
-  }
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

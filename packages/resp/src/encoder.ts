@@ -47,6 +47,8 @@ export function encodeCommands(commands: readonly CommandArgs[], passThroughByte
   let i = 0;
   for (let c = 0; c < commands.length; c++) {
     const args = commands[c];
+    // A string would otherwise be encoded one character per argument.
+    if (!Array.isArray(args)) throw new InvalidArgumentError(`a command is an array of arguments; got ${typeof args}`);
     if (args.length === 0) throw new InvalidArgumentError('a command needs at least its name; got an empty argument list');
     total += 3 + decimalDigits(args.length);
     for (let a = 0; a < args.length; a++, i++) {

@@ -39,6 +39,20 @@ export class ReplyError extends RedisError {
 }
 
 /**
+ * Creates a ReplyError without capturing a JavaScript stack. Error replies are values of the
+ * stream: a stack would cost more than parsing them and show only the client's own frames.
+ */
+export function replyErrorWithoutStack(message: string, context?: { command?: string; address?: string }): ReplyError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new ReplyError(message, context);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * Bytes that are not RESP2. The parser that raised it stays failed, and a connection that sees
  * it is destroyed: after a framing error nothing later in the stream can be trusted.
  */

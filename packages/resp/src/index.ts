@@ -8,13 +8,8 @@ export {
 } from './parser.js';
 export type { RespParserOptions, RespReply } from './parser.js';
 export { Connection } from './connection.js';
-export type {
-  BatchReply,
-  ConnectionEvents,
-  ConnectionOptions,
-  ConnectionState,
-  SendOptions,
-} from './connection.js';
+export type { BatchReply, ConnectionEvents, ConnectionState } from './connection.js';
+export type { ConnectionOptions, SendOptions } from './connection-options.js';
 export {
   ConnectionError,
   InvalidArgumentError,

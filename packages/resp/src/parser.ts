@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
-import { InvalidArgumentError, ProtocolError, ReplyError } from './errors.js';
+import { InvalidArgumentError, ProtocolError, type ReplyError, replyErrorWithoutStack } from './errors.js';
 
 /**
  * A streaming RESP2 reply parser.
@@ -227,7 +227,7 @@ export class RespParser {
         case ERROR: {
           const cr = this.scanText(chunk, pos + 1, end, 0, this.chunkOffset + pos);
           if (cr < 0) return this.keepLine(chunk, start, end);
-          value = replyError(chunk.toString('utf8', pos + 1, cr));
+          value = replyErrorWithoutStack(chunk.toString('utf8', pos + 1, cr));
           pos = cr + 2;
           break;
         }
@@ -282,7 +282,7 @@ export class RespParser {
     const text = line.toString('utf8', 1, crKept ? line.length - 1 : line.length);
     this.clearPieces();
     this.resume = Resume.Value;
-    this.deliver(type === ERROR ? replyError(text) : text);
+    this.deliver(type === ERROR ? replyErrorWithoutStack(text) : text);
     return next;
   }
 
@@ -539,16 +539,3 @@ function decodeText(chunk: Buffer, start: number, end: number): string {
   return isAscii(chunk.subarray(start, end)) ? chunk.toString('latin1', start, end) : chunk.toString('utf8', start, end);
 }
 
-/**
- * Error replies are values; capturing a JavaScript stack for each would cost more than parsing
- * them and would only show the parser's own frames.
- */
-function replyError(message: string): ReplyError {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new ReplyError(message);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
