@@ -1,3 +1,2 @@
-// This layer is filled in by its own issue; the package exists now so that the workspace,
-// the project references and the layering rules are in place from the start.
-export {};
+export { crc16, crc16Bytes, crc16Utf8 } from './crc16.js';
+export { hashTag, keySlot, SLOT_COUNT } from './key-slot.js';
