@@ -15,6 +15,11 @@ function count(value: string | undefined, fallback: number, name: string): numbe
   return parsed;
 }
 
+/** Single quotes for a POSIX shell, so the printed command can be pasted as is. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 function describe(cluster: TestCluster): string {
   const lines = ['', 'role     id                                        address           slots'];
   const byRole = [...cluster.masters(), ...cluster.replicas()];
@@ -27,8 +32,9 @@ function describe(cluster: TestCluster): string {
   const first = cluster.startupNodes[0];
   const flags: string[] = [];
   if (cluster.tls) flags.push(`--tls --cacert ${cluster.tls.caFile} --cert ${cluster.tls.certFile} --key ${cluster.tls.keyFile}`);
-  if (cluster.password !== undefined) flags.push(`--pass ${JSON.stringify(cluster.password)}`);
-  lines.push('', 'Connect with:', `  redis-cli -c -h ${first.host} -p ${first.port}${flags.length ? ` ${flags.join(' ')}` : ''}`);
+  // REDISCLI_AUTH rather than --pass: a password in argv shows in `ps` for anyone on the machine.
+  const env = cluster.password === undefined ? '' : `REDISCLI_AUTH=${shellQuote(cluster.password)} `;
+  lines.push('', 'Connect with:', `  ${env}redis-cli -c -h ${first.host} -p ${first.port}${flags.length ? ` ${flags.join(' ')}` : ''}`);
   lines.push(`Startup nodes: ${cluster.startupNodes.map((n) => `${n.host}:${n.port}`).join(' ')}`);
   lines.push(`Files: ${cluster.runDir}`, '', 'Ctrl-C stops the cluster and removes its files.');
   return lines.join('\n');

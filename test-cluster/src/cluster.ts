@@ -9,7 +9,7 @@ import { logTail } from './logs.js';
 import { addNode, removeNode } from './membership.js';
 import { moveSlot } from './migration.js';
 import { HOST, cliTarget, killProcess, launchNode, nodeLabel } from './node-launcher.js';
-import { redisCli } from './redis-cli.js';
+import { redisCli, redisCliBatch } from './redis-cli.js';
 import type { CliOptions } from './redis-cli.js';
 import { createRun } from './run.js';
 import type { RunContext } from './run.js';
@@ -20,7 +20,9 @@ import type {
   MoveSlotOptions, NodeRef, SlotMigration, TestCluster,
 } from './types.js';
 
-const DEFAULT_HEALTH_TIMEOUT_MS = 60_000;
+// Under vitest's 60 s testTimeout, so a stuck wait fails with the harness's error (which problems,
+// which logs) rather than vitest's bare timeout. Overridable per call and with startTimeoutMs.
+const DEFAULT_HEALTH_TIMEOUT_MS = 30_000;
 
 class RunningCluster implements TestCluster, ClusterInternals {
   readonly records: NodeRecord[] = [];
@@ -112,6 +114,10 @@ class RunningCluster implements TestCluster, ClusterInternals {
     return redisCli(cliTarget(this.run, record.port), args, options);
   }
 
+  sendBatch(record: NodeRecord, commands: readonly (readonly (string | number)[])[], options?: Pick<CliOptions, 'timeoutMs'>): Promise<string[]> {
+    return redisCliBatch(cliTarget(this.run, record.port), commands, options);
+  }
+
   cli(node: NodeRef, ...args: (string | number)[]): Promise<string> {
     return this.send(this.record(node), args);
   }
@@ -173,8 +179,8 @@ class RunningCluster implements TestCluster, ClusterInternals {
     return restart(this, this.record(node));
   }
 
-  failover(replica: NodeRef, mode: FailoverMode = 'default'): Promise<void> {
-    return failover(this, this.record(replica), mode);
+  failover(replica: NodeRef, mode: FailoverMode = 'default', options: HealthOptions = {}): Promise<void> {
+    return failover(this, this.record(replica), mode, options.timeoutMs);
   }
 
   moveSlot(slot: number, target: NodeRef, options: MoveSlotOptions = {}): Promise<SlotMigration> {
@@ -227,10 +233,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   try {
     const total = masters * (1 + replicasPerMaster);
     const names = Array.from({ length: total }, () => cluster.nextNodeName());
-    const launched = await Promise.all(names.map((name) => launchNode(run, name, { nodeTimeoutMs })));
-    for (const node of launched) {
-      cluster.records.push({ ...node, id: '', role: 'master', masterId: undefined, slots: [], status: 'running' });
+    // allSettled, not all: on the first failure the other launches are still under way, and every
+    // node that does come up must be in `records` for stop() below to kill it.
+    const launched = await Promise.allSettled(names.map((name) => launchNode(run, name, { nodeTimeoutMs })));
+    for (const result of launched) {
+      if (result.status !== 'fulfilled') continue;
+      cluster.records.push({ ...result.value, id: '', role: 'master', masterId: undefined, slots: [], status: 'running' });
     }
+    const failed = launched.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
     await Promise.all(cluster.records.map(async (record) => {
       record.id = await cluster.send(record, ['CLUSTER', 'MYID']);
     }));

@@ -43,7 +43,7 @@ const FAILOVER_ARGS: Readonly<Record<FailoverMode, readonly string[]>> = {
 };
 
 /** CLUSTER FAILOVER on a replica, then waits until it is master and the cluster is healthy again. */
-export async function failover(cluster: ClusterInternals, record: NodeRecord, mode: FailoverMode): Promise<void> {
+export async function failover(cluster: ClusterInternals, record: NodeRecord, mode: FailoverMode, timeoutMs?: number): Promise<void> {
   const label = cluster.label(record);
   if (record.status !== 'running') throw new InvalidOperationError(`${label} is ${record.status}; only a running replica can fail over`);
   const me = parseClusterNodes(await cluster.send(record, ['CLUSTER', 'NODES'])).find((entry) => entry.myself);
@@ -58,7 +58,9 @@ export async function failover(cluster: ClusterInternals, record: NodeRecord, mo
     return self?.role === 'master' && parseInfo(info).get('role') === 'master';
   }, {
     // A default failover waits for the master to catch up; an election takes up to ~2 node timeouts.
-    timeoutMs: Math.max(15_000, cluster.nodeTimeoutMs * 10),
+    // Capped at 30 s so that, with the health wait after it, the harness's error beats vitest's
+    // 60 s test timeout.
+    timeoutMs: timeoutMs ?? Math.min(30_000, Math.max(15_000, cluster.nodeTimeoutMs * 10)),
     intervalMs: 50,
     description: `${label} to be promoted by CLUSTER FAILOVER${mode === 'default' ? '' : ` ${mode.toUpperCase()}`}`,
   });

@@ -62,11 +62,13 @@ function roleDisagreements(views: readonly NodeView[], cluster: ClusterInternals
 }
 
 async function readView(cluster: ClusterInternals, record: NodeRecord): Promise<NodeView> {
-  const [info, nodes, replication] = await Promise.all([
-    cluster.send(record, ['CLUSTER', 'INFO'], { timeoutMs: 5_000 }),
-    cluster.send(record, ['CLUSTER', 'NODES'], { timeoutMs: 5_000 }),
-    cluster.send(record, ['INFO', 'replication'], { timeoutMs: 5_000 }),
-  ]);
+  // One redis-cli per node and poll, not one per command: the polls share two cores with the
+  // client under test.
+  const [info, nodes, replication] = await cluster.sendBatch(record, [
+    ['CLUSTER', 'INFO'],
+    ['CLUSTER', 'NODES'],
+    ['INFO', 'replication'],
+  ], { timeoutMs: 5_000 });
   return { record, state: parseInfo(info).get('cluster_state'), entries: parseClusterNodes(nodes), replication: parseInfo(replication) };
 }
 
@@ -107,7 +109,8 @@ export async function waitForHealthy(cluster: ClusterInternals, timeoutMs: numbe
     await waitFor(async () => {
       problems = await healthProblems(cluster);
       return problems.length === 0;
-    }, { timeoutMs, intervalMs: 100, description: 'a healthy cluster' });
+    // 250 ms: a poll spawns a redis-cli per node, and a few hundred ms later is soon enough.
+    }, { timeoutMs, intervalMs: 250, description: 'a healthy cluster' });
   } catch (error) {
     if (!(error instanceof WaitTimeoutError)) throw error;
     const involved = cluster.records.filter((record) => problems.some((problem) => problem.includes(`:${record.port}`)));

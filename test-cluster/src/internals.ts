@@ -26,6 +26,8 @@ export interface ClusterInternals {
   label(record: NodeRecord): string;
   /** Runs a command on a node as the harness's admin. */
   send(record: NodeRecord, args: readonly (string | number)[], options?: CliOptions): Promise<string>;
+  /** Runs commands on one connection of one redis-cli, on stdin (see `redisCliBatch`); one reply each. */
+  sendBatch(record: NodeRecord, commands: readonly (readonly (string | number)[])[], options?: Pick<CliOptions, 'timeoutMs'>): Promise<string[]>;
   refreshNodes(): Promise<readonly ClusterNode[]>;
   waitForHealthy(options?: HealthOptions): Promise<void>;
   /** A fresh directory name for a node added later (n6, n7, ...). */

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { waitUntilKnown } from './bootstrap.js';
-import { InvalidOperationError } from './errors.js';
+import { InvalidOperationError, TestClusterError, errorMessage } from './errors.js';
 import type { ClusterInternals, NodeRecord } from './internals.js';
 import { liveRecords } from './internals.js';
 import { HOST, killProcess, launchNode } from './node-launcher.js';
@@ -27,15 +27,47 @@ export async function addNode(cluster: ClusterInternals, options: AddNodeOptions
 
   const launched = await launchNode(cluster.run, cluster.nextNodeName(), { nodeTimeoutMs: cluster.nodeTimeoutMs });
   const record: NodeRecord = { ...launched, id: '', role: 'master', masterId: undefined, slots: [], status: 'running' };
-  record.id = await cluster.send(record, ['CLUSTER', 'MYID']);
-  // Registered before MEET so that health checks expect it from now on (and stop() kills it).
-  cluster.records.push(record);
-  await cluster.send(introducer, ['CLUSTER', 'MEET', HOST, record.port, record.busPort ?? 0]);
-  const live = liveRecords(cluster);
-  await waitUntilKnown(cluster, live, live.map((r) => r.id), 30_000);
-  if (master) await cluster.send(record, ['CLUSTER', 'REPLICATE', master.id]);
-  await cluster.waitForHealthy();
-  return cluster.snapshot(record);
+  try {
+    record.id = await cluster.send(record, ['CLUSTER', 'MYID']);
+    // Registered before MEET so that health checks expect it from now on (and stop() kills it).
+    cluster.records.push(record);
+    await cluster.send(introducer, ['CLUSTER', 'MEET', HOST, record.port, record.busPort ?? 0]);
+    const live = liveRecords(cluster);
+    await waitUntilKnown(cluster, live, live.map((r) => r.id), 30_000);
+    if (master) await cluster.send(record, ['CLUSTER', 'REPLICATE', master.id]);
+    await cluster.waitForHealthy();
+    return cluster.snapshot(record);
+  } catch (error) {
+    const problem = await undoAdd(cluster, record);
+    if (problem === undefined) throw error;
+    throw new TestClusterError('ERR_ADD_NODE', `${errorMessage(error)}; removing the half-added ${cluster.label(record)} failed too: ${problem}`, { cause: error });
+  }
+}
+
+/**
+ * Takes a half-added node back out, so a failed addNode() does not leave every later health
+ * check expecting a node that is not there. Best effort; resolves to what could not be undone.
+ */
+async function undoAdd(cluster: ClusterInternals, record: NodeRecord): Promise<string | undefined> {
+  const problems: string[] = [];
+  try {
+    await killProcess(record.proc, cluster.label(record));
+    record.status = 'stopped';
+  } catch (error) {
+    problems.push(errorMessage(error));
+  }
+  const index = cluster.records.indexOf(record);
+  if (index >= 0) cluster.records.splice(index, 1);
+  if (record.id !== '') {
+    const forgets = await Promise.allSettled(liveRecords(cluster).map((other) =>
+      cluster.send(other, ['CLUSTER', 'FORGET', record.id], { timeoutMs: 5_000 })));
+    for (const result of forgets) {
+      // A node the MEET had not reached yet does not know it: nothing to forget there.
+      if (result.status === 'rejected' && !/unknown node/i.test(errorMessage(result.reason))) problems.push(errorMessage(result.reason));
+    }
+  }
+  await rm(record.dir, { recursive: true, force: true }).catch((error: unknown) => problems.push(errorMessage(error)));
+  return problems.length === 0 ? undefined : problems.join('; ');
 }
 
 /**

@@ -1,16 +1,17 @@
-import { CliCommandError, InvalidOperationError, TestClusterError } from './errors.js';
+import { InvalidOperationError, TestClusterError, errorMessage } from './errors.js';
 import type { ClusterInternals, NodeRecord } from './internals.js';
 import { liveRecords } from './internals.js';
 import { HOST } from './node-launcher.js';
-import { quoteArg } from './quote.js';
-import { describeCommand } from './redis-cli.js';
 import { ownsSlot, parseClusterNodes } from './topology.js';
 import type { MoveSlotOptions, SlotMigration } from './types.js';
 import { waitFor } from './wait.js';
 
 const MIGRATE_TIMEOUT_MS = 10_000;
 
-/** MIGRATE's credentials for the receiving node, as the harness's admin. */
+/**
+ * MIGRATE's credentials for the receiving node, as the harness's admin. Only ever sent on
+ * redis-cli's stdin (see `runMigrate`): in argv, `ps` would show them.
+ */
 function migrateAuth(cluster: ClusterInternals): string[] {
   const admin = cluster.run.admin;
   if (!admin) return [];
@@ -36,6 +37,8 @@ function batches<T>(items: readonly T[], size: number): T[][] {
 class Migration implements SlotMigration {
   state: SlotMigration['state'] = 'migrating';
   readonly migratedKeys: string[] = [];
+  /** Set once finish() starts SETSLOT NODE: from then on a rollback would split the cluster's view. */
+  assigning = false;
 
   constructor(
     private readonly cluster: ClusterInternals,
@@ -62,9 +65,7 @@ class Migration implements SlotMigration {
 
   async migrate(keys: readonly string[]): Promise<void> {
     for (const batch of batches(keys, this.batchSize)) {
-      await this.cluster.send(this.sourceRecord, [
-        'MIGRATE', HOST, this.targetRecord.port, '', 0, MIGRATE_TIMEOUT_MS, ...migrateAuth(this.cluster), 'KEYS', ...batch,
-      ]);
+      await this.runMigrate(this.sourceRecord, this.targetRecord, batch, false);
       this.migratedKeys.push(...batch);
     }
     if (this.state === 'migrating' && keys.length > 0) this.state = 'partial';
@@ -82,6 +83,7 @@ class Migration implements SlotMigration {
     // then stops answering ASK; then the other masters, instead of waiting for gossip.
     const others = liveRecords(this.cluster).filter((record) =>
       record.role === 'master' && record !== this.sourceRecord && record !== this.targetRecord);
+    this.assigning = true;
     for (const record of [this.targetRecord, this.sourceRecord]) {
       await this.cluster.send(record, ['CLUSTER', 'SETSLOT', this.slot, 'NODE', this.targetRecord.id]);
     }
@@ -105,7 +107,9 @@ class Migration implements SlotMigration {
         throw new TestClusterError('ERR_MIGRATION', `${this.cluster.label(this.targetRecord)} keeps keys of slot ${this.slot} that cannot be moved back`);
       }
       previous = keys.join('\n');
-      await this.migrateBackFromTarget(keys);
+      // The target does not own the slot, so only a command preceded by ASKING on the same
+      // connection may touch the keys there.
+      await this.runMigrate(this.targetRecord, this.sourceRecord, keys, true);
     }
     await this.cluster.send(this.targetRecord, ['CLUSTER', 'SETSLOT', this.slot, 'STABLE']);
     this.migratedKeys.length = 0;
@@ -113,16 +117,32 @@ class Migration implements SlotMigration {
   }
 
   /**
-   * The target does not own the slot, so only a command preceded by ASKING on the same connection
-   * may touch the keys there: hence a two-line script on stdin. redis-cli's `-e` does not apply to
-   * piped commands, so the replies are checked here.
+   * Undoes a move that failed half way, as far as it still can: keys back and both sides STABLE
+   * (cancel), else at least both sides STABLE so the slot is not left MIGRATING/IMPORTING.
+   * Resolves to why it could not, or undefined.
    */
-  private async migrateBackFromTarget(keys: readonly string[]): Promise<void> {
-    const migrate = ['MIGRATE', HOST, this.sourceRecord.port, '', 0, MIGRATE_TIMEOUT_MS, ...migrateAuth(this.cluster), 'KEYS', ...keys];
-    const out = await this.cluster.send(this.targetRecord, [], { stdin: `ASKING\n${migrate.map(quoteArg).join(' ')}\n` });
-    const [asking, reply] = out.split('\n');
-    if (asking !== 'OK' || (reply !== 'OK' && reply !== 'NOKEY')) {
-      throw new CliCommandError(`${HOST}:${this.targetRecord.port}`, describeCommand(['ASKING+MIGRATE', ...migrate.slice(1)]), out, false);
+  async rollback(): Promise<string | undefined> {
+    try {
+      await this.cancel();
+      return undefined;
+    } catch (cancelError) {
+      const stable = await Promise.allSettled([this.sourceRecord, this.targetRecord].map((record) =>
+        this.cluster.send(record, ['CLUSTER', 'SETSLOT', this.slot, 'STABLE'], { timeoutMs: 5_000 })));
+      const failed = stable.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+      return [cancelError, ...failed.map((result) => result.reason as unknown)].map(errorMessage).join('; ');
+    }
+  }
+
+  /**
+   * MIGRATE from one node to another, optionally after ASKING on the same connection. On stdin,
+   * so the AUTH/AUTH2 password stays out of redis-cli's argv; an error names only the failing reply.
+   */
+  private async runMigrate(from: NodeRecord, to: NodeRecord, keys: readonly string[], asking: boolean): Promise<void> {
+    const migrate = ['MIGRATE', HOST, to.port, '', 0, MIGRATE_TIMEOUT_MS, ...migrateAuth(this.cluster), 'KEYS', ...keys];
+    const replies = await this.cluster.sendBatch(from, asking ? [['ASKING'], migrate] : [migrate]);
+    const reply = replies[replies.length - 1];
+    if (reply !== 'OK' && reply !== 'NOKEY') {
+      throw new TestClusterError('ERR_MIGRATION', `MIGRATE of ${keys.length} key(s) of slot ${this.slot} from ${this.cluster.label(from)} to ${this.cluster.label(to)} answered ${JSON.stringify(reply)}`);
     }
   }
 
@@ -148,19 +168,51 @@ export async function moveSlot(cluster: ClusterInternals, slot: number, target: 
   }
   if (target.role !== 'master') throw new InvalidOperationError(`target ${cluster.label(target)} is a replica; slots move between masters`);
 
-  const migration = new Migration(cluster, slot, source, target, options.batchSize ?? 100);
-  await migration.begin();
-  if (options.stopAt === 'migrating') return migration;
-  if (options.stopAt === 'partial') {
-    let keys = options.keys;
-    if (!keys) {
-      const all = await keysInSlot(cluster, source, slot, 1_000_000);
-      keys = all.slice(0, Math.ceil(all.length / 2));
+  const batchSize = options.batchSize ?? 100;
+  if (options.keys !== undefined) await requireKeysInSlot(cluster, source, slot, options.keys);
+  if (options.stopAt === 'partial' && options.keys === undefined) {
+    const count = Number(await cluster.send(source, ['CLUSTER', 'COUNTKEYSINSLOT', slot]));
+    if (count < 2) {
+      throw new InvalidOperationError(
+        `stopAt 'partial' needs keys on both sides, but slot ${slot} holds ${count} key(s) on ${cluster.label(source)}: write at least 2 keys of the slot first, or pass \`keys\``,
+      );
     }
-    await migration.migrate(keys);
-    migration.state = 'partial';
-    return migration;
   }
-  await migration.finish();
-  return migration;
+
+  const migration = new Migration(cluster, slot, source, target, batchSize);
+  try {
+    await migration.begin();
+    if (options.stopAt === 'migrating') return migration;
+    if (options.stopAt === 'partial') {
+      let keys = options.keys;
+      if (!keys) {
+        const all = await keysInSlot(cluster, source, slot, 1_000_000);
+        keys = all.slice(0, Math.ceil(all.length / 2));
+      }
+      await migration.migrate(keys);
+      migration.state = 'partial';
+      return migration;
+    }
+    await migration.finish();
+    return migration;
+  } catch (error) {
+    // Once finish() starts assigning the slot with SETSLOT NODE, there is no going back.
+    if (migration.state === 'finished' || migration.assigning) throw error;
+    const rollbackProblem = await migration.rollback();
+    if (rollbackProblem === undefined) throw error;
+    throw new TestClusterError('ERR_MIGRATION', `${errorMessage(error)}; rolling back the move of slot ${slot} failed too: ${rollbackProblem}`, { cause: error });
+  }
+}
+
+/** `keys` must all hash to `slot`, or MIGRATE would move (or fail on) keys of other slots. */
+async function requireKeysInSlot(cluster: ClusterInternals, source: NodeRecord, slot: number, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) throw new InvalidOperationError(`keys is empty; pass at least one key of slot ${slot}`);
+  const slots = await cluster.sendBatch(source, keys.map((key) => ['CLUSTER', 'KEYSLOT', key]));
+  const wrong = keys.map((key, i) => ({ key, keySlot: Number(slots[i]) })).filter(({ keySlot }) => keySlot !== slot);
+  if (wrong.length > 0) {
+    const shown = wrong.slice(0, 5).map(({ key, keySlot }) => `${JSON.stringify(key)} (slot ${keySlot})`).join(', ');
+    throw new InvalidOperationError(
+      `keys must all be in slot ${slot}; ${wrong.length} are not: ${shown}${wrong.length > 5 ? ', ...' : ''}`,
+    );
+  }
 }

@@ -9,6 +9,7 @@ import { logSize, logTail } from './logs.js';
 import { redisCli } from './redis-cli.js';
 import type { CliTarget } from './redis-cli.js';
 import type { RunContext } from './run.js';
+import { parseInfo } from './topology.js';
 
 export const HOST = '127.0.0.1';
 
@@ -60,7 +61,26 @@ async function failureTail(dir: string, proc: NodeProcess, logOffset: number): P
 }
 
 /**
- * Waits until the server accepts connections and answers PING as the harness's admin.
+ * Why whatever answers on the port is not (yet) our ready node, or undefined when it is: it must
+ * answer INFO as the harness's admin, and with the process backend report our child's pid. A
+ * port can be served by another server that won the race for it while ours is still dying of
+ * "address already in use"; its PONG must not count.
+ */
+async function notOursYet(run: RunContext, port: number, proc: NodeProcess): Promise<string | undefined> {
+  // Short: whatever holds the port may not be our server, and the exit check must get its turn.
+  const info = parseInfo(await redisCli(cliTarget(run, port), ['INFO', 'server'], { timeoutMs: 1_000 }));
+  // A container's redis-server sees its own pid namespace, so only the process backend can compare.
+  if (run.backend.name === 'process') {
+    const pid = info.get('process_id');
+    if (pid !== String(proc.pid)) return `port ${port} is served by process ${pid ?? '?'}, not by our pid ${proc.pid}`;
+  }
+  // It could have died between answering and now; the caller's exit check then explains why.
+  if (proc.exited) return 'exited right after answering';
+  return undefined;
+}
+
+/**
+ * Waits until our server accepts connections and answers as the harness's admin.
  * Returns 'port-taken' when it exited because a port was grabbed in the meantime.
  */
 async function waitUntilReady(
@@ -76,11 +96,9 @@ async function waitUntilReady(
     }
     if (await tcpReachable(port)) {
       try {
-        // Short: whatever holds the port may not be our server (it lost the race for it), and
-        // the exit check at the top of the loop must get its turn.
-        const pong = await redisCli(cliTarget(run, port), ['PING'], { timeoutMs: 1_000 });
-        if (pong === 'PONG') return 'ready';
-        lastError = `PING answered ${JSON.stringify(pong)}`;
+        const problem = await notOursYet(run, port, proc);
+        if (problem === undefined) return 'ready';
+        lastError = problem;
       } catch (error) {
         lastError = errorMessage(error);
       }

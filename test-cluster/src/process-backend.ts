@@ -25,15 +25,18 @@ export function createProcessBackend(context: BackendContext): Backend {
           closeSync(fd);
         }
       })();
+      // Tracked at once, not after the 'spawn' event: if this process dies in between, the exit
+      // handlers and the watchdog must already know the server exists.
+      if (child.pid !== undefined) context.cleanup.track(child.pid, program);
       const spawned = await new Promise<Error | undefined>((resolve) => {
         child.once('spawn', () => resolve(undefined));
         child.once('error', resolve);
       });
       if (spawned || child.pid === undefined) {
+        if (child.pid !== undefined) context.cleanup.untrack(child.pid);
         throw new NodeStartError(spec.label, `cannot run ${context.redisServerBin}: ${spawned?.message ?? 'no pid'}`, '');
       }
       const pid = child.pid;
-      context.cleanup.track(pid, program);
       // The run's lifetime is managed by stop() and the cleanup registry, not by the event loop:
       // a script that forgets stop() still exits (and its exit handler kills the nodes).
       child.unref();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cliConnectionArgs, describeCommand } from './redis-cli.js';
+import { InvalidOperationError } from './errors.js';
+import { carriesSecret, cliConnectionArgs, describeCommand, redisCli } from './redis-cli.js';
 
 describe('describeCommand', () => {
   it('never shows a password', () => {
@@ -29,5 +30,24 @@ describe('cliConnectionArgs', () => {
     expect(args).toEqual(['-h', '127.0.0.1', '-p', '7000', '-e', '--no-auth-warning',
       '--tls', '--cacert', 'ca', '--cert', 'crt', '--key', 'key', '--user', 'admin', '--json']);
     expect(args).not.toContain('secret');
+  });
+});
+
+describe('passwords never reach argv', () => {
+  it('recognises commands that carry one', () => {
+    expect(carriesSecret(['MIGRATE', 'h', 1, '', 0, 5, 'AUTH', 'secret', 'KEYS', 'k'])).toBe(true);
+    expect(carriesSecret(['MIGRATE', 'h', 1, '', 0, 5, 'AUTH2', 'admin', 'secret', 'KEYS', 'k'])).toBe(true);
+    expect(carriesSecret(['AUTH', 'secret'])).toBe(true);
+    expect(carriesSecret(['ACL', 'SETUSER', 'bob', '>secret'])).toBe(true);
+    expect(carriesSecret(['CONFIG', 'SET', 'masterauth', 'secret'])).toBe(true);
+    expect(carriesSecret(['ACL', 'SETUSER', 'default', 'off'])).toBe(false);
+    expect(carriesSecret(['MIGRATE', 'h', 1, '', 0, 5, 'KEYS', 'k'])).toBe(false);
+  });
+
+  it('refuses to run such a command from argv, before spawning redis-cli', async () => {
+    const error = await redisCli({ host: '127.0.0.1', port: 1 }, ['MIGRATE', 'h', 1, '', 0, 5, 'AUTH', 'secret', 'KEYS', 'k'])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidOperationError);
+    expect((error as Error).message).not.toContain('secret');
   });
 });

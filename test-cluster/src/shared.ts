@@ -2,6 +2,8 @@ import { inject } from 'vitest';
 
 /** The cluster the integration project's global setup booted, as plain JSON (it crosses a process boundary). */
 export interface SharedClusterInfo {
+  /** `cluster-node-timeout` of the shared cluster (5 000 ms): how long a node may stall before failover. */
+  readonly nodeTimeoutMs: number;
   readonly startupNodes: readonly { readonly host: string; readonly port: number }[];
   readonly nodes: readonly {
     readonly id: string;

@@ -35,7 +35,10 @@ export interface ClusterOptions extends ServerOptions {
   replicasPerMaster?: number;
   /** `cluster-node-timeout`; default 1000 so that failovers finish in seconds. */
   nodeTimeoutMs?: number;
-  /** How long the cluster may take to become healthy after boot; default 60 000 ms. */
+  /**
+   * How long the cluster may take to become healthy after boot, and the default of later health
+   * waits; default 30 000 ms, inside vitest's 60 s test timeout so the harness's error shows.
+   */
   startTimeoutMs?: number;
 }
 
@@ -55,13 +58,21 @@ export interface MoveSlotOptions {
    * `partial` after some keys moved (the first half, or exactly `keys`).
    */
   stopAt?: 'migrating' | 'partial';
-  /** With `stopAt: 'partial'`: exactly which keys to move. */
+  /**
+   * With `stopAt: 'partial'`: exactly which keys to move. Checked with CLUSTER KEYSLOT before
+   * anything starts; every key must hash to `slot`. Without it, `partial` moves the first half
+   * of the slot's keys and needs the slot to hold at least 2 (one on each side).
+   */
   keys?: readonly string[];
   /** Keys per MIGRATE (default 100). */
   batchSize?: number;
 }
 
-/** A slot move in progress (or done, when `moveSlot` was not asked to stop). */
+/**
+ * A slot move in progress (or done, when `moveSlot` was not asked to stop). If `moveSlot` itself
+ * fails before the slot is reassigned, it first tries to roll the move back (keys back, both sides
+ * STABLE) and then rethrows.
+ */
 export interface SlotMigration {
   readonly slot: number;
   readonly source: ClusterNode;
@@ -71,7 +82,13 @@ export interface SlotMigration {
   readonly state: 'migrating' | 'partial' | 'finished' | 'cancelled';
   /** Moves the remaining keys and assigns the slot to the target everywhere. */
   finish(): Promise<void>;
-  /** Moves any migrated keys back and marks the slot STABLE on both sides. */
+  /**
+   * Moves any migrated keys back and marks the slot STABLE on both sides.
+   *
+   * Writers to the slot must be quiet while it runs: a key written on the source after it was
+   * moved (the source serves the slot again from the first step of cancel) makes MIGRATE of the
+   * target's copy fail with BUSYKEY, and the cancel fails with that reply.
+   */
   cancel(): Promise<void>;
 }
 
@@ -122,7 +139,8 @@ export interface TestCluster {
   resume(node: NodeRef): Promise<void>;
   /** Starts a node again on its port and nodes.conf (killing it first if running); waits until healthy. */
   restart(node: NodeRef): Promise<ClusterNode>;
-  failover(replica: NodeRef, mode?: FailoverMode): Promise<void>;
+  /** `options.timeoutMs` bounds the wait for the promotion (default 15-30 s, by node timeout). */
+  failover(replica: NodeRef, mode?: FailoverMode, options?: HealthOptions): Promise<void>;
   moveSlot(slot: number, target: NodeRef, options?: MoveSlotOptions): Promise<SlotMigration>;
   addNode(options?: AddNodeOptions): Promise<ClusterNode>;
   removeNode(node: NodeRef): Promise<void>;

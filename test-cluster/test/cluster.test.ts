@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CliCommandError, InvalidOperationError, parseInfo, startCluster } from '../src/index.js';
@@ -183,9 +183,57 @@ describe('moveSlot', () => {
     await expect(cluster.moveSlot(0, owner)).rejects.toBeInstanceOf(InvalidOperationError);
     await expect(cluster.moveSlot(0, cluster.replicasOf(owner)[0])).rejects.toThrow(/replica/);
   });
+
+  it('checks keys against the slot and refuses a partial move that would leave one side empty, changing nothing', async () => {
+    const slot = await slotOf('{check}:a');
+    const source = await cluster.slotOwner(slot);
+    const target = await otherMaster(source);
+    await cluster.cli(source, 'SET', '{check}:a', '1');
+    await expect(cluster.moveSlot(slot, target, { stopAt: 'partial', keys: ['{check}:a', 'elsewhere'] }))
+      .rejects.toThrow(/keys must all be in slot \d+; 1 are not: "elsewhere" \(slot \d+\)/);
+    await expect(cluster.moveSlot(slot, target, { stopAt: 'partial' }))
+      .rejects.toThrow(/stopAt 'partial' needs keys on both sides, but slot \d+ holds 1 key/);
+    expect(await markers(source)).toEqual([]);
+    expect(await markers(target)).toEqual([]);
+    expect((await cluster.slotOwner(slot)).id).toBe(source.id);
+  });
+
+  it('rolls a move back when it fails half way (the target refuses the keys), leaving the slot stable at the source', async () => {
+    const slot = await slotOf('{fail}:a');
+    const source = await cluster.slotOwner(slot);
+    const target = await otherMaster(source);
+    await cluster.cli(source, 'MSET', '{fail}:a', '1', '{fail}:b', '2');
+    // MIGRATE writes on the target with RESTORE-ASKING; without it, the move fails after SETSLOT.
+    await cluster.cli(target, 'ACL', 'SETUSER', 'default', '-restore-asking');
+    try {
+      await expect(cluster.moveSlot(slot, target)).rejects.toThrow(/MIGRATE .* failed: .*(NOPERM|no permissions)/i);
+    } finally {
+      await cluster.cli(target, 'ACL', 'SETUSER', 'default', '+restore-asking');
+    }
+    expect(await markers(source)).toEqual([]);
+    expect(await markers(target)).toEqual([]);
+    expect((await cluster.slotOwner(slot)).id).toBe(source.id);
+    expect(await cluster.cli(source, 'MGET', '{fail}:a', '{fail}:b')).toBe('1\n2');
+  });
 });
 
 describe('addNode / removeNode', () => {
+  it('a failed addNode takes the half-added node back out: process, node list and dir', async () => {
+    const introducer = cluster.nodes.find((node) => node.status === 'running')!;
+    const before = cluster.nodes.map((node) => node.id);
+    const runDirEntries = (): string[] => readdirSync(cluster.runDir).sort();
+    const dirsBefore = runDirEntries();
+    await cluster.cli(introducer, 'ACL', 'SETUSER', 'default', '-cluster|meet');
+    try {
+      await expect(cluster.addNode()).rejects.toThrow(/NOPERM|no permissions/i);
+    } finally {
+      await cluster.cli(introducer, 'ACL', 'SETUSER', 'default', '+cluster|meet');
+    }
+    expect(cluster.nodes.map((node) => node.id)).toEqual(before);
+    expect(runDirEntries()).toEqual(dirsBefore);
+    await cluster.waitForHealthy();
+  });
+
   it('adds a master without slots and a replica of an existing master, then removes both', async () => {
     const before = cluster.nodes.map((node) => node.id);
     const master = await cluster.addNode();

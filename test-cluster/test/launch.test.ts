@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NodeStartError, startCluster, startServer } from '../src/index.js';
-import { killProcess, launchNode } from '../src/node-launcher.js';
+import { cliTarget, killProcess, launchNode } from '../src/node-launcher.js';
+import { redisCli } from '../src/redis-cli.js';
 import { PortAllocator } from '../src/ports.js';
 import { createRun } from '../src/run.js';
 
@@ -65,5 +66,31 @@ describe('startup failures', () => {
       run.cleanup.killAllSync();
     }
     expect(existsSync(run.runDir)).toBe(false);
+  });
+
+  it('a port already served by another redis-server does not count as our node being ready', async () => {
+    // Another server answers PING on the port our node is handed first; ours dies of EADDRINUSE.
+    const other = await startServer();
+    const allocator = new PortAllocator();
+    const handedOut: number[] = [];
+    const run = await createRun({}, 'server');
+    const ports = {
+      next: async (): Promise<number> => {
+        const port = handedOut.length === 0 ? other.port : await allocator.next();
+        handedOut.push(port);
+        return port;
+      },
+    };
+    try {
+      const node = await launchNode({ ...run, ports }, 'n0', { nodeTimeoutMs: 1000 });
+      // Retried on fresh ports, and what answers there is our own child.
+      expect(node.port).not.toBe(other.port);
+      const info = await redisCli(cliTarget(run, node.port), ['INFO', 'server']);
+      expect(info).toContain(`process_id:${node.proc.pid}`);
+      await killProcess(node.proc, 'n0');
+    } finally {
+      run.cleanup.killAllSync();
+      await other.stop();
+    }
   });
 });

@@ -15,6 +15,12 @@ describe('the shared cluster from the global setup', () => {
     expect(info.startupNodes.map((n) => n.port).sort()).toEqual(info.nodes.map((n) => n.port).sort());
   });
 
+  it('runs with a 5 s node timeout, so a node stalled by one test is not failed over under the others', async () => {
+    expect(info.nodeTimeoutMs).toBe(5000);
+    const { stdout } = await rawCli(['-p', String(info.startupNodes[0].port), 'CONFIG', 'GET', 'cluster-node-timeout']);
+    expect(stdout).toBe('cluster-node-timeout\n5000');
+  });
+
   it('is reachable and healthy from a test file', async () => {
     for (const node of info.nodes) {
       const reply = await rawCli(['-h', node.host, '-p', String(node.port), 'CLUSTER', 'MYID']);
