@@ -10,7 +10,7 @@ export interface ShardNode {
   readonly host: string;
   readonly port: number;
   readonly role: 'master' | 'replica';
-  /** `online`, `failed` or `loading`, from CLUSTER SHARDS; `online` from CLUSTER SLOTS. */
+  /** `online`, `fail` or `loading`, from CLUSTER SHARDS; `online` from CLUSTER SLOTS. */
   readonly health: string;
   /** The node's own fields, as the server gave them, where it gave them. */
   readonly ip?: string;
@@ -121,14 +121,17 @@ export class SlotMap {
 
 function shardNodeFromShards(fields: Map<string, RespReply>, source: SlotMapSource, address: string): ShardNode {
   const id = expectString(fields.get('id'), 'node id', address);
-  const port = portNumber(source.tls ? (fields.get('tls-port') ?? fields.get('port')) : fields.get('port'), address);
-  const role = fields.get('role') === 'master' ? 'master' : 'replica';
+  // A TLS-only node (tls-cluster yes, port 0) gives `tls-port` and no `port` at all.
+  if (!source.tls && fields.get('port') === undefined && fields.get('tls-port') !== undefined) {
+    throw new SlotMapError(`node ${id} has only a tls-port: build the map with tls: true`, address);
+  }
+  const port = portNumber(source.tls ? (fields.get('tls-port') ?? fields.get('port')) : fields.get('port'), id, address);
+  const role = nodeRole(fields.get('role'), id, address);
   const ip = optionalString(fields.get('ip'));
   const hostname = optionalString(fields.get('hostname'));
-  const endpoint = fields.get('endpoint');
   return {
     id,
-    host: resolveEndpoint(typeof endpoint === 'string' ? endpoint : null, ip, source),
+    host: resolveEndpoint(endpointOf(fields.get('endpoint'), id, address), ip, source),
     port,
     role,
     health: optionalString(fields.get('health')) ?? 'online',
@@ -139,22 +142,37 @@ function shardNodeFromShards(fields: Map<string, RespReply>, source: SlotMapSour
 
 function shardNodeFromSlots(reply: RespReply, role: 'master' | 'replica', source: SlotMapSource, address: string): ShardNode {
   const node = expectArray(reply, 'a node of a slot range', address);
-  const endpoint = node[0];
-  const port = portNumber(node[1], address);
   const id = expectString(node[2], 'node id', address);
+  const endpoint = endpointOf(node[0], id, address);
+  const port = portNumber(node[1], id, address);
   // Redis 7 appends a map of other networking metadata: hostname, ip.
   const metadata = node[3] === undefined ? new Map<string, RespReply>() : flatMap(node[3], 'node metadata', address);
   const ip = optionalString(metadata.get('ip'));
   const hostname = optionalString(metadata.get('hostname'));
   return {
     id,
-    host: resolveEndpoint(typeof endpoint === 'string' ? endpoint : null, ip, source),
+    host: resolveEndpoint(endpoint, ip, source),
     port,
     role,
     health: 'online',
     ...(ip === undefined ? {} : { ip }),
     ...(hostname === undefined ? {} : { hostname }),
   };
+}
+
+/** A bulk string (a Buffer when the client returns Buffers) or NULL; anything else is malformed. */
+function endpointOf(reply: RespReply | undefined, id: string, address: string): string | null {
+  if (reply === null || reply === undefined) return null;
+  const endpoint = optionalString(reply);
+  if (endpoint === undefined) throw new SlotMapError(`endpoint of node ${id} is not a string`, address);
+  return endpoint;
+}
+
+/** Only `master` and `replica` exist; guessing would silently drop a shard whose master is misread. */
+function nodeRole(reply: RespReply | undefined, id: string, address: string): 'master' | 'replica' {
+  const role = optionalString(reply);
+  if (role === 'master' || role === 'replica') return role;
+  throw new SlotMapError(`role ${String(role)} of node ${id} is neither master nor replica`, address);
 }
 
 function resolveEndpoint(endpoint: string | null, ip: string | undefined, source: SlotMapSource): string {
@@ -207,7 +225,7 @@ function slotNumber(reply: RespReply | undefined, address: string): number {
   throw new SlotMapError(`slot ${String(reply)} is not in 0..${SLOT_COUNT - 1}`, address);
 }
 
-function portNumber(reply: RespReply | undefined, address: string): number {
+function portNumber(reply: RespReply | undefined, id: string, address: string): number {
   if (typeof reply === 'number' && Number.isInteger(reply) && reply >= 1 && reply <= 65535) return reply;
-  throw new SlotMapError(`port ${String(reply)} is not in 1..65535`, address);
+  throw new SlotMapError(`port ${String(reply)} of node ${id} is not in 1..65535`, address);
 }
