@@ -1,3 +1,19 @@
-// This layer is filled in by its own issue; the package exists now so that the workspace,
-// the project references and the layering rules are in place from the start.
-export {};
+export { RedisCluster } from './cluster.js';
+export type { ClusterEvents, ClusterStatus, CommandOptions, NodeSummary } from './cluster.js';
+export type { ClusterOptions, NatMap, NodeAddress, ReadFrom, RetryDelays } from './options.js';
+export type { RefreshEvent } from './topology.js';
+export {
+  AskError,
+  ClusterDownError,
+  ClusterError,
+  LoadingError,
+  MovedError,
+  ReadOnlyError,
+  TryAgainError,
+} from './errors.js';
+export type { NodeFailure, Redirection } from './errors.js';
+// The errors of the layers below, so that one import covers every error a client can see.
+export { ConnectionError, InvalidArgumentError, ProtocolError, RedisError, ReplyError, TimeoutError } from '@hashslot/resp';
+export { CrossSlotError } from '@hashslot/slots';
+// The option and reply types of the typed command methods.
+export type * from './commands/index.js';

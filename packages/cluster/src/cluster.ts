@@ -1,0 +1,256 @@
+import { EventEmitter } from 'node:events';
+import { commandName, InvalidArgumentError, type CommandArgument, type RespReply } from '@hashslot/resp';
+import { commandSlot, lookupCommand } from '@hashslot/slots';
+import { blockingDeadline, blockTime } from './blocking.js';
+import { type ClientCommands, installCommands } from './commands/index.js';
+import { ClusterError } from './errors.js';
+import { type ClusterNode, NodePool } from './node-pool.js';
+import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type RoutedCommand, Router } from './router.js';
+import { type RefreshEvent, Topology } from './topology.js';
+import { optionsFromUrl } from './url.js';
+
+/** A node as events and `nodes()` describe it. */
+export interface NodeSummary {
+  /** `host:port` the client connects to. */
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  /** Cluster node id, when the slot table gave it. */
+  readonly id: string | undefined;
+  readonly role: 'master' | 'replica';
+}
+
+export interface ClusterEvents {
+  /** The first slot table is loaded. */
+  ready: [];
+  /** The slot table was reloaded; says what changed. */
+  refresh: [event: RefreshEvent];
+  'node added': [node: NodeSummary];
+  'node removed': [node: NodeSummary];
+  /**
+   * A background failure nobody awaits: a refresh that failed on every node. Emitted only when
+   * someone listens, so that an unobserved client never crashes the process.
+   */
+  error: [error: Error];
+  /** `quit()` or `disconnect()` finished; every connection is closed. */
+  end: [];
+}
+
+/** Per-call options. */
+export interface CommandOptions {
+  /** Reply timeout in ms for this call, overriding `commandTimeout` (0: none). */
+  timeout?: number;
+}
+
+export type ClusterStatus = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed';
+
+type Transform = (reply: RespReply) => unknown;
+
+/**
+ * The Redis Cluster client. Commands are routed by the slot of their keys, follow MOVED and
+ * ASK, and survive failovers; see the README for every option and the guarantees.
+ *
+ * `D` is `decodeResponses`: bulk replies are strings when it is `true` (the default), Buffers
+ * when it is `false`; the typed command methods follow it.
+ */
+export class RedisCluster<D extends boolean = true> extends EventEmitter<ClusterEvents> {
+  readonly #options: ResolvedOptions;
+  private readonly pool: NodePool;
+  private readonly topology: Topology;
+  private readonly router: Router;
+  private readonly responseCallbacks = new Map<string, Transform>();
+  private connecting: Promise<void> | undefined;
+  private currentStatus: ClusterStatus = 'idle';
+  private closing: Promise<void> | undefined;
+  /** Commands accepted and not yet settled; a graceful close waits for them. */
+  private active = 0;
+  private onDrained: (() => void) | undefined;
+
+  constructor(options: ClusterOptions<D>) {
+    super();
+    this.#options = resolveOptions(options);
+    this.pool = new NodePool(this.#options);
+    this.topology = new Topology(this.#options, this.pool, {
+      refreshed: (event) => this.emit('refresh', event),
+      nodeAdded: (node) => this.emit('node added', summarize(node)),
+      nodeRemoved: (node) => this.emit('node removed', summarize(node)),
+      error: (error) => this.emitError(error),
+    });
+    this.router = new Router(this.#options, this.pool, this.topology, () => this.connect());
+  }
+
+  /**
+   * A client from `redis://[user:password@]host:port[,host:port...][?option=value...]`
+   * (`rediss://` for TLS). `options` adds or overrides what the URL says.
+   */
+  static fromUrl<D extends boolean = true>(url: string, options?: Omit<ClusterOptions<D>, 'startupNodes'> & { startupNodes?: ClusterOptions<D>['startupNodes'] }): RedisCluster<D> {
+    return new RedisCluster<D>({ ...(optionsFromUrl(url) as ClusterOptions<D>), ...options });
+  }
+
+  get status(): ClusterStatus {
+    return this.currentStatus;
+  }
+
+  /**
+   * Discovers the cluster from the startup nodes. Optional: the first command connects too.
+   * Concurrent calls share one attempt; a failed attempt rejects with a `ClusterError` naming
+   * every startup node's own failure, and the next call tries again.
+   */
+  connect(): Promise<void> {
+    if (this.currentStatus === 'closing' || this.currentStatus === 'closed') {
+      return Promise.reject(new ClusterError('the client is closed'));
+    }
+    if (this.topology.discovered) return Promise.resolve();
+    if (this.connecting === undefined) {
+      this.currentStatus = 'connecting';
+      this.connecting = this.topology.refresh('discovery').then(
+        () => {
+          this.connecting = undefined;
+          if (this.currentStatus !== 'connecting') return;
+          this.currentStatus = 'ready';
+          this.emit('ready');
+        },
+        (error: unknown) => {
+          this.connecting = undefined;
+          if (this.currentStatus === 'connecting') this.currentStatus = 'idle';
+          throw error;
+        },
+      );
+    }
+    return this.connecting;
+  }
+
+  /**
+   * Sends any command, routed by its keys. Resolves with the reply as the server gave it (or as
+   * a `setResponseCallback` shapes it); rejects with the server's error or a client-side one.
+   */
+  call(...args: CommandArgument[]): Promise<RespReply> {
+    return this.sendCommand(args) as Promise<RespReply>;
+  }
+
+  /**
+   * Sends a command with an optional reply transform (what the typed methods use). A response
+   * callback set for the command replaces the transform.
+   */
+  async sendCommand(args: readonly CommandArgument[], transform?: Transform, options?: CommandOptions): Promise<unknown> {
+    const routed = this.route(args, options);
+    this.active++;
+    try {
+      const reply = await this.router.execute(routed);
+      const callback = this.responseCallbacks.size === 0 ? transform : (this.responseCallbacks.get(routed.name) ?? transform);
+      return callback === undefined ? reply : callback(reply);
+    } finally {
+      if (--this.active === 0 && this.onDrained !== undefined) this.onDrained();
+    }
+  }
+
+  /**
+   * Changes how a command's reply is shaped, for its typed method and `call()` alike; `undefined`
+   * restores the default. The name is the command's (`'HGETALL'`, or `'CLIENT|LIST'` for a
+   * subcommand), in any case.
+   */
+  setResponseCallback(command: string, callback: ((reply: RespReply) => unknown) | undefined): void {
+    if (typeof command !== 'string' || command === '') throw new InvalidArgumentError('setResponseCallback needs a command name');
+    if (callback !== undefined && typeof callback !== 'function') throw new InvalidArgumentError('setResponseCallback needs a function or undefined');
+    const name = command.toUpperCase();
+    if (callback === undefined) this.responseCallbacks.delete(name);
+    else this.responseCallbacks.set(name, callback);
+  }
+
+  /** Reloads the slot table now (shared with a refresh in flight). */
+  async refresh(): Promise<void> {
+    if (!this.topology.discovered) return this.connect();
+    return this.topology.refresh('manual');
+  }
+
+  /** The nodes in the slot table, masters first. */
+  nodes(role: 'master' | 'replica' | 'all' = 'all'): NodeSummary[] {
+    const shards = this.topology.allShards();
+    const masters = shards.map((shard) => summarize(shard.master));
+    const replicas = shards.flatMap((shard) => shard.replicas.map(summarize));
+    if (role === 'master') return masters;
+    if (role === 'replica') return replicas;
+    return [...masters, ...replicas];
+  }
+
+  /** The master the client would send a command for `slot` to, if it knows one. */
+  masterOf(slot: number): NodeSummary | undefined {
+    const shard = this.topology.shardOf(slot);
+    return shard === undefined ? undefined : summarize(shard.master);
+  }
+
+  /** Refreshes done so far, discovery included (for monitoring). */
+  get refreshCount(): number {
+    return this.topology.refreshCount;
+  }
+
+  /** Open connections across all nodes. */
+  get connectionCount(): number {
+    return this.pool.connectionCount;
+  }
+
+  /**
+   * Closes gracefully: commands already sent get their replies, blocking commands are cut off,
+   * new commands are refused.
+   */
+  quit(): Promise<void> {
+    return this.close(true);
+  }
+
+  /** Closes at once: every pending command fails with a `ConnectionError`. */
+  disconnect(): void {
+    void this.close(false);
+  }
+
+  private close(graceful: boolean): Promise<void> {
+    if (this.closing === undefined) {
+      this.currentStatus = 'closing';
+      this.topology.stop();
+      this.closing = (async () => {
+        if (graceful) {
+          // Blocking commands could wait for ever; everything else sent before quit() finishes.
+          this.pool.cutOffDedicated();
+          if (this.active > 0) await new Promise<void>((resolve) => (this.onDrained = resolve));
+        }
+        await this.pool.close(graceful);
+        this.currentStatus = 'closed';
+        this.emit('end');
+      })();
+    }
+    return this.closing;
+  }
+
+  private route(args: readonly CommandArgument[], options: CommandOptions | undefined): RoutedCommand {
+    if (!Array.isArray(args) || args.length === 0) throw new InvalidArgumentError('a command needs at least its name');
+    if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
+    const info = lookupCommand(args);
+    const name = info === undefined ? commandName(args) : info.name.toUpperCase();
+    const slot = commandSlot(args);
+    const blockMs = info?.blocking === true ? blockTime(name, args) : undefined;
+    // XREAD without BLOCK is flagged blocking but answers at once.
+    const blocking = info?.blocking === true && (blockMs !== undefined || !(name === 'XREAD' || name === 'XREADGROUP'));
+    let timeout = options?.timeout;
+    if (timeout === undefined && blocking) timeout = blockingDeadline(blockMs, this.#options.commandTimeout);
+    return { args, name, slot, readOnly: info?.readonly === true, blocking, timeout };
+  }
+
+  private emitError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}
+
+// Each typed method builds its arguments and shapes its reply from one definition that the
+// pipeline shares; the interface merge gives the methods their precise types.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface RedisCluster<D extends boolean = true> extends ClientCommands<D> {}
+installCommands(
+  RedisCluster.prototype,
+  (self, args, transform) => (self as RedisCluster<boolean>).sendCommand(args, transform),
+  // A wrong argument is a rejected promise like every other failure of a command method.
+  (_self, error) => Promise.reject(error),
+);
+
+function summarize(node: ClusterNode): NodeSummary {
+  return { address: node.address, host: node.host, port: node.port, id: node.id, role: node.role };
+}

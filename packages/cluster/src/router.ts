@@ -1,0 +1,200 @@
+import { ConnectionError, RedisError, ReplyError, TimeoutError, type CommandArgument, type Connection, type RespReply } from '@hashslot/resp';
+import {
+  AskError,
+  ClusterDownError,
+  ClusterError,
+  LoadingError,
+  MovedError,
+  ReadOnlyError,
+  TryAgainError,
+  classifyReplyError,
+} from './errors.js';
+import type { ClusterNode, NodePool } from './node-pool.js';
+import { mapAddress, type ResolvedOptions, type RetryDelays } from './options.js';
+import type { ShardEntry, Topology } from './topology.js';
+
+/** One command as the router needs to know it. */
+export interface RoutedCommand {
+  readonly args: readonly CommandArgument[];
+  /** Upper-case name (with subcommand where it has one), for errors. */
+  readonly name: string;
+  /** The slot of its keys; `undefined` for a command without keys. */
+  readonly slot: number | undefined;
+  /** Read-only commands may go to replicas and may be retried after a connection failure. */
+  readonly readOnly: boolean;
+  /** Blocking commands hold a dedicated connection. */
+  readonly blocking: boolean;
+  /** Per-command reply timeout in ms, overriding `commandTimeout` (0: none). */
+  readonly timeout: number | undefined;
+}
+
+/** How long a replica that failed a command is passed over by `preferReplica`. */
+const REPLICA_PENALTY_MS = 2_000;
+
+/**
+ * Runs one command on the right node and follows the cluster's answers: MOVED patches the table
+ * and retries, ASK sends ASKING plus the command to the target in one write, TRYAGAIN,
+ * CLUSTERDOWN and LOADING back off and retry, READONLY (a demoted master) refreshes and retries.
+ * A connection failure refreshes the table; the command is retried only when it was never
+ * written or is read-only. Every attempt counts: after `maxRedirections + 1` requests the
+ * command fails with `ClusterError('TTL exhausted')`.
+ */
+export class Router {
+  private roundRobin = 0;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly pool: NodePool,
+    private readonly topology: Topology,
+    private readonly ensureDiscovered: () => Promise<void>,
+  ) {}
+
+  async execute(command: RoutedCommand): Promise<RespReply> {
+    const attempts = this.options.maxRedirections + 1;
+    let askTarget: ClusterNode | undefined;
+    let avoid: ClusterNode | undefined;
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      let node: ClusterNode | undefined;
+      try {
+        node = askTarget ?? (await this.pick(command, avoid));
+        const reply = askTarget === undefined ? await this.send(node, command) : await this.sendAsking(node, command);
+        if (node.failedAt !== -Infinity) node.failedAt = -Infinity;
+        return reply;
+      } catch (caught) {
+        const error = caught instanceof ReplyError ? classifyReplyError(caught, node?.host ?? '') : caught;
+        lastError = error as Error;
+        askTarget = undefined;
+        if (error instanceof MovedError) {
+          this.topology.moved(error.slot, error.host, error.port);
+        } else if (error instanceof AskError) {
+          const target = mapAddress(this.options.natMap, error.host, error.port);
+          askTarget = this.pool.ensure(target.host, target.port);
+        } else if (error instanceof TryAgainError) {
+          await this.backoff('tryAgain', attempt, attempts);
+        } else if (error instanceof ClusterDownError) {
+          void this.topology.requestRefresh('CLUSTERDOWN');
+          await this.backoff('clusterDown', attempt, attempts);
+        } else if (error instanceof LoadingError) {
+          if (node !== undefined && node.role === 'replica') avoid = node;
+          await this.backoff('loading', attempt, attempts);
+        } else if (error instanceof ReadOnlyError) {
+          // Not run: a replica refuses writes before executing them.
+          await this.topology.requestRefresh('READONLY');
+        } else if (error instanceof ConnectionError) {
+          if (node !== undefined) {
+            node.failedAt = performance.now();
+            avoid = node;
+          }
+          const refreshed = this.topology.requestRefresh('connection');
+          if (error.written && !command.readOnly) throw error;
+          await refreshed;
+          // Every node refused the refresh too: the cluster is unreachable, say so with each node's reason.
+          const unreachable = this.topology.lastRefreshError;
+          if (unreachable !== undefined) {
+            throw new ClusterError(`${command.name} could not be sent: no node of the cluster answers`, {
+              command: command.name,
+              failures: unreachable.failures,
+              cause: error,
+            });
+          }
+          await this.backoff('connection', attempt, attempts);
+        } else if (error instanceof TimeoutError) {
+          // A timed-out command may still run: never sent twice. The node may be hung or gone.
+          if (node !== undefined) node.failedAt = performance.now();
+          void this.topology.requestRefresh('timeout');
+          throw error;
+        } else {
+          throw error;
+        }
+      }
+    }
+    const last = lastError === undefined ? '' : `; last: ${lastError.message}`;
+    throw new ClusterError(`TTL exhausted: ${command.name} was sent ${attempts} times (maxRedirections ${this.options.maxRedirections})${last}`, {
+      command: command.name,
+      cause: lastError,
+    });
+  }
+
+  /** The node for the command's next attempt, per slot, read-only-ness and `readFrom`. */
+  private async pick(command: RoutedCommand, avoid: ClusterNode | undefined): Promise<ClusterNode> {
+    if (!this.topology.discovered) await this.ensureDiscovered();
+    const shard = command.slot === undefined ? this.topology.randomShard() : this.topology.shardOf(command.slot);
+    if (shard === undefined) {
+      throw new ClusterDownError(
+        command.slot === undefined
+          ? 'CLUSTERDOWN the slot table lists no master'
+          : `CLUSTERDOWN Hash slot ${command.slot} is not served by any node in the client's slot table`,
+        { command: command.name },
+      );
+    }
+    if (!command.readOnly || this.options.readFrom === 'master') return shard.master;
+    return this.pickReader(shard, avoid);
+  }
+
+  /**
+   * `replica`: a replica of the shard (round robin), the master only when the shard has none.
+   * `preferReplica`: the same, but a replica that failed lately is passed over for the master.
+   */
+  private pickReader(shard: ShardEntry, avoid: ClusterNode | undefined): ClusterNode {
+    const now = performance.now();
+    const usable = shard.replicas.filter(
+      (replica) => replica !== avoid && (this.options.readFrom === 'replica' || now - replica.failedAt > REPLICA_PENALTY_MS),
+    );
+    if (usable.length === 0) return shard.master;
+    return usable[this.roundRobin++ % usable.length];
+  }
+
+  private async send(node: ClusterNode, command: RoutedCommand): Promise<RespReply> {
+    const timeout = this.timeoutOf(command);
+    if (!command.blocking) return this.pool.shared(node).send(command.args, timeout === undefined ? undefined : { timeout });
+    const connection = await this.pool.acquire(node);
+    let reusable = false;
+    try {
+      const reply = await connection.send(command.args, timeout === undefined ? undefined : { timeout });
+      reusable = true;
+      return reply;
+    } catch (error) {
+      // A reply error leaves the connection in step; a timeout leaves a blocked command on it.
+      reusable = error instanceof ReplyError;
+      throw error;
+    } finally {
+      this.pool.release(node, connection, reusable);
+    }
+  }
+
+  /** ASKING and the command in one write, to the node importing the slot. */
+  private async sendAsking(node: ClusterNode, command: RoutedCommand): Promise<RespReply> {
+    const timeout = this.timeoutOf(command);
+    const options = timeout === undefined ? undefined : { timeout };
+    let connection: Connection;
+    let dedicated = false;
+    if (command.blocking) {
+      connection = await this.pool.acquire(node);
+      dedicated = true;
+    } else {
+      connection = this.pool.shared(node);
+    }
+    let reusable = false;
+    try {
+      const [, reply] = await connection.sendBatch([['ASKING'], command.args], options);
+      reusable = !(reply instanceof RedisError) || reply instanceof ReplyError;
+      if (reply instanceof RedisError) throw reply;
+      return reply;
+    } finally {
+      if (dedicated) this.pool.release(node, connection, reusable);
+    }
+  }
+
+  private timeoutOf(command: RoutedCommand): number | undefined {
+    return command.timeout;
+  }
+
+  private async backoff(kind: keyof RetryDelays, attempt: number, attempts: number): Promise<void> {
+    // The last attempt has failed: nothing follows, so there is nothing to wait for.
+    if (attempt >= attempts) return;
+    const delays = this.options.retryDelays;
+    const delay = Math.min(delays[kind] * attempt, delays.max);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
