@@ -1,80 +1,106 @@
 /**
  * The hashslot tour: boots a real Redis Cluster on this machine and shows each finished layer
- * talking to it. It grows with the client; today it shows the RESP layer.
+ * talking to it, while the cluster changes under the client.
  */
 import { inspect } from 'node:util';
-import { Connection, ReplyError, RespParser, type RespReply } from '@hashslot/resp';
-import { startCluster, type TestCluster } from '@hashslot/test-cluster';
+import { RespParser, type RespReply } from '@hashslot/resp';
+import { keySlot } from '@hashslot/slots';
+import { CrossSlotError, RedisCluster, type RefreshEvent } from '@hashslot/cluster';
+import { startCluster, waitFor, type TestCluster } from '@hashslot/test-cluster';
 
 function section(title: string): void {
   console.log(`\n== ${title}`);
+}
+
+function line(text: string): void {
+  console.log(`  ${text}`);
 }
 
 async function tour(cluster: TestCluster): Promise<void> {
   section('The cluster test-cluster booted');
   for (const node of cluster.nodes) {
     const slots = node.slots.map((range) => `${range.start}-${range.end}`).join(',');
-    console.log(`  ${node.role.padEnd(7)} ${node.host}:${node.port}  ${node.id.slice(0, 8)}  ${slots}`);
+    line(`${node.role.padEnd(7)} ${node.host}:${node.port}  ${node.id.slice(0, 8)}  ${slots}`);
   }
 
-  const masters = cluster.masters();
-  const connections = new Map<string, Connection>();
-  const connectionTo = (host: string, port: number): Connection => {
-    const address = `${host}:${port}`;
-    let conn = connections.get(address);
-    if (conn === undefined) {
-      conn = new Connection({ host, port, clientName: 'hashslot-demo', commandTimeout: 2000 });
-      connections.set(address, conn);
-    }
-    return conn;
-  };
-
+  // One startup node is enough: the client discovers the rest.
+  const client = new RedisCluster({ startupNodes: [cluster.startupNodes[0]], commandTimeout: 2000 });
+  client.on('refresh', (event: RefreshEvent) =>
+    line(`[refresh: ${event.reason}, from ${event.source}, ${event.changedSlots} slots changed${event.added.length > 0 ? `, +${event.added.length} nodes` : ''}]`),
+  );
   try {
-    const first = connectionTo(masters[0].host, masters[0].port);
-    section('One connection, one node');
-    const info = (await first.send(['CLUSTER', 'INFO'])) as string;
-    console.log(`  CLUSTER INFO: ${info.split('\r\n').filter((line) => /state|slots_assigned|known_nodes/.test(line)).join(', ')}`);
+    section('Discovery from one startup node');
+    await client.connect();
+    line(`masters: ${client.nodes('master').map((node) => node.address).join(', ')}`);
+    line(`replicas: ${client.nodes('replica').map((node) => node.address).join(', ')}`);
 
-    section('A key on the wrong node: the server answers MOVED, as a ReplyError value');
+    section('Typed commands, each routed to the master of its key\'s slot');
+    await client.set('user:1000', 'Ada', { ex: 3600 });
+    await client.hset('user:1000:profile', { language: 'en', born: '1815' });
+    await client.zadd('scores', [{ score: 31.5, member: 'ada' }, { score: 12, member: 'alan' }]);
+    for (const key of ['user:1000', 'user:1000:profile', 'scores']) line(`${key.padEnd(18)} slot ${String(keySlot(key)).padStart(5)} -> ${client.masterOf(keySlot(key))?.address}`);
+    line(`get -> ${inspect(await client.get('user:1000'))}`);
+    line(`hgetall -> ${inspect(await client.hgetall('user:1000:profile'), { breakLength: Infinity })}`);
+    line(`zrangeWithScores -> ${inspect(await client.zrangeWithScores('scores', 0, -1), { breakLength: Infinity })}`);
+
+    section('A multi-key command across slots is refused before it is sent');
+    const crossSlot = await client.call('MGET', 'user:1000', 'scores').catch((error: unknown) => error);
+    if (crossSlot instanceof CrossSlotError) line(crossSlot.message);
+
+    section('A slot moves while the client writes: MOVED is followed, the table patched');
     const key = 'user:1000';
-    const slot = (await first.send(['CLUSTER', 'KEYSLOT', key])) as number;
-    const owner = masters.find((node) => node.slots.some((range) => slot >= range.start && slot <= range.end));
-    const stranger = masters.find((node) => node !== owner) ?? masters[0];
-    const wrong = connectionTo(stranger.host, stranger.port);
-    const moved = await wrong.send(['SET', key, 'Ada']).catch((error: unknown) => error);
-    if (!(moved instanceof ReplyError)) throw new Error('expected a MOVED reply');
-    console.log(`  SET ${key} on ${wrong.address} -> ${moved.prefix}: "${moved.message}" (command ${moved.command})`);
-    const [, , target] = moved.message.split(' ');
-    const [host, port] = target.split(':');
-    const right = connectionTo(host, Number(port));
-    console.log(`  following it to ${right.address}: SET -> ${String(await right.send(['SET', key, 'Ada']))}, GET -> ${String(await right.send(['GET', key]))}`);
-    console.log('  (the cluster client of the next layer follows redirections by itself)');
+    const slot = keySlot(key);
+    const before = client.masterOf(slot)?.address;
+    const target = cluster.masters().find((node) => `${node.host}:${node.port}` !== before) ?? cluster.masters()[0];
+    await cluster.moveSlot(slot, target);
+    line(`slot ${slot} moved from ${before} to ${target.host}:${target.port} behind the client's back`);
+    line(`get -> ${inspect(await client.get(key))} (after one MOVED); the client now routes slot ${slot} to ${client.masterOf(slot)?.address}`);
 
-    section('Automatic pipelining: 10,000 concurrent commands, one hash tag, one node');
-    const tagSlot = (await first.send(['CLUSTER', 'KEYSLOT', '{demo}'])) as number;
-    const tagOwner = masters.find((node) => node.slots.some((range) => tagSlot >= range.start && tagSlot <= range.end)) ?? masters[0];
-    const pipelined = connectionTo(tagOwner.host, tagOwner.port);
+    section('Half a migration: ASK for a key already moved, the old owner for the rest');
+    const moved = '{order:7}:lines';
+    const stayed = '{order:7}:total';
+    await client.set(moved, 'three lines');
+    await client.set(stayed, '42');
+    const orderSlot = keySlot(moved);
+    const orderOwner = client.masterOf(orderSlot)?.address;
+    const orderTarget = cluster.masters().find((node) => `${node.host}:${node.port}` !== orderOwner) ?? cluster.masters()[0];
+    const migration = await cluster.moveSlot(orderSlot, orderTarget, { stopAt: 'partial', keys: [moved] });
+    line(`get ${moved} -> ${inspect(await client.get(moved))} (ASKING + GET on ${orderTarget.host}:${orderTarget.port})`);
+    line(`get ${stayed} -> ${inspect(await client.get(stayed))} (still on ${orderOwner}); table unchanged: ${client.masterOf(orderSlot)?.address}`);
+    await migration.finish();
+
+    section('Automatic pipelining: 10,000 concurrent INCRs over all masters');
     const started = performance.now();
-    const replies = await Promise.all(Array.from({ length: 10_000 }, (_, i) => pipelined.send(['INCR', `{demo}:counter:${i % 10}`])));
+    const replies = await Promise.all(Array.from({ length: 10_000 }, (_, i) => client.incr(`counter:${i % 100}`)));
     const elapsed = performance.now() - started;
-    console.log(`  ${replies.length} INCRs in ${elapsed.toFixed(1)} ms (${Math.round(replies.length / (elapsed / 1000)).toLocaleString('en-US')} commands/s); last reply ${String(replies.at(-1))}`);
+    line(`${replies.length} INCRs in ${elapsed.toFixed(1)} ms (${Math.round(replies.length / (elapsed / 1000)).toLocaleString('en-US')} commands/s)`);
 
-    section('sendBatch: one write, one result per position, errors in place');
-    const batch = await pipelined.sendBatch([
-      ['SET', '{demo}:name', 'hashslot'],
-      ['LPUSH', '{demo}:name', 'oops'],
-      ['GET', '{demo}:name'],
-    ]);
-    batch.forEach((reply, i) => console.log(`  [${i}] ${reply instanceof Error ? `${reply.name}: ${reply.message}` : JSON.stringify(reply)}`));
+    section('A master is killed: its replica takes over and the client follows');
+    const victim = await cluster.slotOwner(keySlot('counter:0'));
+    await cluster.kill(victim, 'SIGKILL');
+    const killedAt = performance.now();
+    line(`killed ${victim.host}:${victim.port} (kill -9); writing to one of its keys until it works again...`);
+    const value = await waitFor(() => client.incr('counter:0').catch(() => undefined), { timeoutMs: 30_000, description: 'writes after the failover' });
+    line(`incr counter:0 -> ${value}, ${((performance.now() - killedAt) / 1000).toFixed(1)} s after the kill, on ${client.masterOf(keySlot('counter:0'))?.address}`);
 
-    section('The parser alone, fed one byte at a time');
-    const parsed: RespReply[] = [];
-    const parser = new RespParser({ onReply: (reply) => parsed.push(reply) });
-    for (const byte of Buffer.from('*3\r\n$5\r\nhello\r\n:42\r\n-ERR nope\r\n')) parser.feed(Buffer.from([byte]));
-    console.log(`  ${inspect(parsed, { breakLength: Infinity })}`);
+    section('Reads from replicas, writes to masters');
+    const reader = new RedisCluster({ startupNodes: cluster.startupNodes, readFrom: 'replica' });
+    try {
+      await reader.set('greeting', 'hello from a replica');
+      await waitFor(async () => (await reader.get('greeting')) !== null);
+      line(`get greeting -> ${inspect(await reader.get('greeting'))} (served by a replica of ${reader.masterOf(keySlot('greeting'))?.address})`);
+    } finally {
+      await reader.quit();
+    }
   } finally {
-    await Promise.all([...connections.values()].map((conn) => conn.quit()));
+    await client.quit();
   }
+
+  section('The parser alone, fed one byte at a time');
+  const parsed: RespReply[] = [];
+  const parser = new RespParser({ onReply: (reply) => parsed.push(reply) });
+  for (const byte of Buffer.from('*3\r\n$5\r\nhello\r\n:42\r\n-ERR nope\r\n')) parser.feed(Buffer.from([byte]));
+  line(inspect(parsed, { breakLength: Infinity }));
 }
 
 async function main(): Promise<void> {
