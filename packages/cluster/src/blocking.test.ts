@@ -26,11 +26,6 @@ describe('blockTime', () => {
     expect(blockTime('BLMPOP', ['BLMPOP', '0', '1', 'k', 'RIGHT'])).toBe(0);
   });
 
-  it('reads the last argument of WAIT as milliseconds', () => {
-    expect(blockTime('WAIT', ['WAIT', '1', '250'])).toBe(250);
-    expect(blockTime('WAIT', ['WAIT', 1, 0])).toBe(0);
-  });
-
   it('reads XREAD BLOCK when it comes before STREAMS, in any case', () => {
     expect(blockTime('XREAD', ['XREAD', 'BLOCK', '5000', 'STREAMS', 's', '$'])).toBe(5000);
     expect(blockTime('XREAD', ['XREAD', 'COUNT', '10', 'block', '0', 'STREAMS', 's', '$'])).toBe(0);
@@ -65,7 +60,6 @@ describe('blockTime', () => {
     expect(blockTime('BLPOP', ['BLPOP', 'k', '-1'])).toBe(0);
     expect(blockTime('BLPOP', ['BLPOP', 'k', 'Infinity'])).toBe(0);
     expect(blockTime('BLMPOP', ['BLMPOP'])).toBe(0);
-    expect(blockTime('WAIT', ['WAIT', '1', 'x'])).toBe(0);
     expect(blockTime('XREAD', ['XREAD', 'BLOCK', 'x', 'STREAMS', 's', '$'])).toBe(0);
   });
 

@@ -18,8 +18,6 @@ export function blockTime(name: string, args: readonly CommandArgument[]): numbe
     case 'BLMPOP':
     case 'BZMPOP':
       return seconds(args[1]);
-    case 'WAIT':
-      return milliseconds(args[args.length - 1]);
     case 'XREAD':
     case 'XREADGROUP':
       // XREADGROUP's group and consumer names come first and may be any word, BLOCK included.

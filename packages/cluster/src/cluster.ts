@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { commandName, InvalidArgumentError, type CommandArgument, type RespReply } from '@hashslot/resp';
-import { commandSlot, lookupCommand } from '@hashslot/slots';
+import { commandSlot, keySlot, lookupCommand } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';
-import { ClusterError } from './errors.js';
+import { ClusterDownError, ClusterError } from './errors.js';
 import { type ClusterNode, NodePool } from './node-pool.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type RoutedCommand, Router } from './router.js';
@@ -47,6 +47,29 @@ export type ClusterStatus = 'idle' | 'connecting' | 'ready' | 'closing' | 'close
 
 type Transform = (reply: RespReply) => unknown;
 
+const SHARED = 'changes the state of the connection it runs on, and connections are shared by every caller';
+/**
+ * Commands that would change the state of a shared connection (or stop it answering one reply
+ * per command) for every other caller on it. Each names what to use instead.
+ */
+const CONNECTION_STATE_COMMANDS = new Map<string, string>([
+  ...['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE', 'SUNSUBSCRIBE'].map(
+    (name): [string, string] => [name, `${SHARED}: pub/sub needs a dedicated subscriber connection`],
+  ),
+  ...['MULTI', 'EXEC', 'DISCARD', 'WATCH', 'UNWATCH'].map((name): [string, string] => [name, `${SHARED}: a transaction needs a dedicated connection`]),
+  ['MONITOR', `${SHARED}: MONITOR streams replies for ever; use a Connection of @hashslot/resp`],
+  ['CLIENT|REPLY', `${SHARED}: the replies of other callers would be lost`],
+  ['CLIENT|TRACKING', `${SHARED}: tracking needs a connection of its own`],
+  ['SELECT', 'makes no sense on a cluster: it has database 0 only'],
+  ['READONLY', `${SHARED}: use the readFrom option`],
+  ['READWRITE', `${SHARED}: use the readFrom option`],
+  ['RESET', `${SHARED}`],
+  ['AUTH', `${SHARED}: use the username and password options`],
+  ['HELLO', `${SHARED}: the client speaks RESP2`],
+  ['QUIT', 'would close a shared connection: use quit() of the client'],
+  ['WAIT', 'waits for the writes of the connection it runs on: use waitForReplicas(key, numReplicas, timeoutMs)'],
+]);
+
 /**
  * The Redis Cluster client. Commands are routed by the slot of their keys, follow MOVED and
  * ASK, and survive failovers; see the README for every option and the guarantees.
@@ -72,6 +95,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     this.#options = resolveOptions(options);
     this.pool = new NodePool(this.#options);
     this.topology = new Topology(this.#options, this.pool, {
+      discovered: () => this.onDiscovered(),
       refreshed: (event) => this.emit('refresh', event),
       nodeAdded: (node) => this.emit('node added', summarize(node)),
       nodeRemoved: (node) => this.emit('node removed', summarize(node)),
@@ -107,9 +131,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       this.connecting = this.topology.refresh('discovery').then(
         () => {
           this.connecting = undefined;
-          if (this.currentStatus !== 'connecting') return;
-          this.currentStatus = 'ready';
-          this.emit('ready');
+          if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client was closed while it connected');
         },
         (error: unknown) => {
           this.connecting = undefined;
@@ -119,6 +141,22 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       );
     }
     return this.connecting;
+  }
+
+  /**
+   * Waits until `numReplicas` replicas of the master serving `key` have every write this client
+   * sent to that master so far (WAIT, on the connection that carried the writes). Resolves with
+   * the number of replicas that acknowledged within `timeoutMs` (0: wait for ever). The shared
+   * connection of that master waits too, so keep the timeout short.
+   */
+  async waitForReplicas(key: string | Buffer, numReplicas: number, timeoutMs: number): Promise<number> {
+    if (!Number.isInteger(numReplicas) || numReplicas < 0) throw new InvalidArgumentError(`numReplicas must be an integer >= 0; got ${String(numReplicas)}`);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new InvalidArgumentError(`timeoutMs must be an integer >= 0; got ${String(timeoutMs)}`);
+    if (!this.topology.discovered) await this.connect();
+    const shard = this.topology.shardOf(keySlot(key));
+    if (shard === undefined) throw new ClusterDownError(`CLUSTERDOWN the slot of the key is not served by any node in the client's slot table`, { command: 'WAIT' });
+    const timeout = blockingDeadline(timeoutMs, this.#options.commandTimeout);
+    return (await this.pool.shared(shard.master).send(['WAIT', numReplicas, timeoutMs], { timeout })) as number;
   }
 
   /**
@@ -226,6 +264,8 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
     const info = lookupCommand(args);
     const name = info === undefined ? commandName(args) : info.name.toUpperCase();
+    const refusal = CONNECTION_STATE_COMMANDS.get(name);
+    if (refusal !== undefined) throw new InvalidArgumentError(`${name} ${refusal}`);
     const slot = commandSlot(args);
     const blockMs = info?.blocking === true ? blockTime(name, args) : undefined;
     // XREAD without BLOCK is flagged blocking but answers at once.
@@ -233,6 +273,12 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     let timeout = options?.timeout;
     if (timeout === undefined && blocking) timeout = blockingDeadline(blockMs, this.#options.commandTimeout);
     return { args, name, slot, readOnly: info?.readonly === true, blocking, timeout };
+  }
+
+  private onDiscovered(): void {
+    if (this.currentStatus !== 'idle' && this.currentStatus !== 'connecting') return;
+    this.currentStatus = 'ready';
+    this.emit('ready');
   }
 
   private emitError(error: Error): void {

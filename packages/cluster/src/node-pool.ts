@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Connection, type ConnectionOptions } from '@hashslot/resp';
+import { Connection, ConnectionError, type ConnectionOptions } from '@hashslot/resp';
 import { ClusterError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -37,6 +37,7 @@ export class ClusterNode {
 
 interface Waiter {
   node: ClusterNode;
+  command: string;
   resolve: (connection: Connection) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout | undefined;
@@ -82,17 +83,19 @@ export class NodePool {
     return this.total;
   }
 
-  /** The node's multiplexed connection, opened lazily by the first command sent on it. */
+  /**
+   * The node's multiplexed connection, opened lazily by the first command sent on it. At a
+   * limit, an idle dedicated connection (this node's first) makes room; ordinary commands never
+   * wait behind blocking ones for a connection.
+   */
   shared(node: ClusterNode): Connection {
     const current = node.shared;
     if (current !== undefined && (current.state === 'idle' || current.state === 'connecting' || current.state === 'ready')) return current;
     if (this.closed) throw new ClusterError('the client is closed');
-    if (node.connectionCount >= this.#options.maxConnectionsPerNode || this.total >= this.#options.maxConnections) {
-      if (!this.evictIdle(node)) {
-        throw new ClusterError(
-          `no connection left for ${node.address}: maxConnectionsPerNode (${this.#options.maxConnectionsPerNode}) or maxConnections (${this.#options.maxConnections}) reached`,
-        );
-      }
+    if (!this.makeRoom(node)) {
+      throw new ClusterError(
+        `no connection left for ${node.address}: maxConnectionsPerNode (${this.#options.maxConnectionsPerNode}) or maxConnections (${this.#options.maxConnections}) in use by blocking commands`,
+      );
     }
     const connection = this.open(node);
     node.shared = connection;
@@ -104,10 +107,22 @@ export class NodePool {
   }
 
   /**
+   * Stops handing out a multiplexed connection whose timed-out command still owes its reply: a
+   * hung command (a stuck WAIT, a long script) must not hold every later command of the node
+   * hostage. It finishes what it was sent, then closes; the next command opens a fresh one.
+   */
+  retireShared(node: ClusterNode, connection: Connection): void {
+    if (node.shared !== connection) return;
+    node.shared = undefined;
+    void connection.quit();
+  }
+
+  /**
    * A connection for this caller alone, connected. Resolves with an idle one when there is one,
    * a new one under the limits, or the next one released, waiting at most `connectTimeout`.
+   * A failure to connect is a `ConnectionError` with `written: false`: nothing was sent.
    */
-  async acquire(node: ClusterNode): Promise<Connection> {
+  async acquire(node: ClusterNode, command: string): Promise<Connection> {
     if (this.closed || this.closingDedicated) throw new ClusterError('the client is closed');
     while (node.idle.length > 0) {
       const connection = node.idle.pop() as Connection;
@@ -116,8 +131,8 @@ export class NodePool {
         return connection;
       }
     }
-    if (node.connectionCount >= this.#options.maxConnectionsPerNode || (this.total >= this.#options.maxConnections && !this.evictIdle(node))) {
-      return this.waitForRelease(node);
+    if (!this.fitsDedicated(node) || !this.makeRoom(node)) {
+      return this.waitForRelease(node, command);
     }
     const connection = this.open(node);
     node.busy.add(connection);
@@ -127,7 +142,16 @@ export class NodePool {
       if (at !== -1) node.idle.splice(at, 1);
       this.released();
     });
-    await connection.connect();
+    try {
+      await connection.connect();
+    } catch (error) {
+      connection.destroy();
+      throw new ConnectionError(`${command} could not get a connection to ${node.address}: ${(error as Error).message}`, {
+        command,
+        address: node.address,
+        written: false,
+      }, { cause: error });
+    }
     return connection;
   }
 
@@ -138,12 +162,16 @@ export class NodePool {
       connection.destroy();
       return;
     }
-    const waiter = this.waiters.findIndex((candidate) => candidate.node === node);
-    if (waiter !== -1) {
-      const [next] = this.waiters.splice(waiter, 1);
-      if (next.timer !== undefined) clearTimeout(next.timer);
+    const waiter = this.waiters.find((candidate) => candidate.node === node);
+    if (waiter !== undefined) {
+      this.takeWaiter(waiter);
       node.busy.add(connection);
-      next.resolve(connection);
+      waiter.resolve(connection);
+      return;
+    }
+    if (this.waiters.length > 0) {
+      // Someone waits for another node under maxConnections: closing this one makes room there.
+      connection.destroy();
       return;
     }
     node.idle.push(connection);
@@ -180,8 +208,10 @@ export class NodePool {
   }
 
   private open(node: ClusterNode): Connection {
+    // Counted only once it exists: a constructor that throws must not leak a place.
+    const connection = new Connection(this.connectionOptions(node));
     this.total++;
-    return new Connection(this.connectionOptions(node));
+    return connection;
   }
 
   /** The same options for every node, startup or discovered: TLS, credentials, timeouts. */
@@ -217,44 +247,70 @@ export class NodePool {
     return name === undefined ? base : { ...base, servername: name };
   }
 
-  private evictIdle(preferred: ClusterNode): boolean {
-    const candidates = [preferred, ...this.nodes.values()];
-    for (const node of candidates) {
-      const connection = node.idle.pop();
-      if (connection !== undefined) {
-        connection.destroy();
-        return true;
-      }
+  /**
+   * Whether one more connection to `node` fits under both limits, closing idle dedicated
+   * connections to make room: the node's own for its limit, any node's for the global one.
+   */
+  private makeRoom(node: ClusterNode): boolean {
+    const options = this.#options;
+    while (node.connectionCount >= options.maxConnectionsPerNode) {
+      const idle = node.idle.pop();
+      if (idle === undefined) return false;
+      idle.destroy();
     }
-    return false;
+    while (this.total >= options.maxConnections) {
+      const owner = node.idle.length > 0 ? node : [...this.nodes.values()].find((candidate) => candidate.idle.length > 0);
+      const idle = owner?.idle.pop();
+      if (idle === undefined) return false;
+      idle.destroy();
+    }
+    return true;
+  }
+
+  /** The node's multiplexed connection keeps a place of its own under the per-node limit. */
+  private fitsDedicated(node: ClusterNode): boolean {
+    return node.connectionCount + (node.shared === undefined ? 1 : 0) < this.#options.maxConnectionsPerNode;
+  }
+
+  private fits(node: ClusterNode): boolean {
+    return this.fitsDedicated(node) && this.total < this.#options.maxConnections;
   }
 
   private released(): void {
     this.total--;
-    // A waiter may now open a connection of its own.
-    const waiter = this.waiters.find((candidate) => candidate.node.connectionCount < this.#options.maxConnectionsPerNode && this.total < this.#options.maxConnections);
-    if (waiter === undefined) return;
-    this.waiters.splice(this.waiters.indexOf(waiter), 1);
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
-    this.acquire(waiter.node).then(waiter.resolve, waiter.reject);
+    if (this.waiters.length === 0) return;
+    // Later, so that a caller making room right now takes the place it made before a waiter does;
+    // the waiter then checks the limits again.
+    process.nextTick(() => {
+      const waiter = this.waiters.find((candidate) => this.fits(candidate.node));
+      if (waiter === undefined) return;
+      this.takeWaiter(waiter);
+      this.acquire(waiter.node, waiter.command).then(waiter.resolve, waiter.reject);
+    });
   }
 
-  private waitForRelease(node: ClusterNode): Promise<Connection> {
+  private waitForRelease(node: ClusterNode, command: string): Promise<Connection> {
     return new Promise<Connection>((resolve, reject) => {
-      const waiter: Waiter = { node, resolve, reject, timer: undefined };
+      const waiter: Waiter = { node, command, resolve, reject, timer: undefined };
       const timeout = this.#options.connectTimeout;
       if (timeout > 0) {
         waiter.timer = setTimeout(() => {
           this.dropWaiter(
             waiter,
             new ClusterError(
-              `no connection to ${node.address} was free within ${timeout} ms: maxConnectionsPerNode (${this.#options.maxConnectionsPerNode}) or maxConnections (${this.#options.maxConnections}) in use`,
+              `${command}: no connection to ${node.address} was free within ${timeout} ms (maxConnectionsPerNode ${this.#options.maxConnectionsPerNode}, maxConnections ${this.#options.maxConnections})`,
+              { command },
             ),
           );
         }, timeout);
       }
       this.waiters.push(waiter);
     });
+  }
+
+  private takeWaiter(waiter: Waiter): void {
+    this.waiters.splice(this.waiters.indexOf(waiter), 1);
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
   }
 
   private dropWaiter(waiter: Waiter, error: Error): void {

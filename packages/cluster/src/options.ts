@@ -174,14 +174,16 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
     tls: tlsOption,
     connectTimeout: milliseconds(options, 'connectTimeout', 10_000),
     commandTimeout: milliseconds(options, 'commandTimeout', 10_000),
-    maxRedirections: integer(options, 'maxRedirections', 16, 0),
+    // Finite: a command stuck on a migration that never ends must give up some day.
+    maxRedirections: integer(options, 'maxRedirections', 16, 0, false),
     reinitializeSteps: integer(options, 'reinitializeSteps', 25, 1),
     refreshInterval: milliseconds(options, 'refreshInterval', 0),
     skipFullCoverageCheck: boolean('skipFullCoverageCheck', false),
     followCluster: boolean('followCluster', true),
     natMap,
     maxConnections: integer(options, 'maxConnections', Infinity, 1),
-    maxConnectionsPerNode: integer(options, 'maxConnectionsPerNode', 64, 1),
+    // One multiplexed connection plus at least one for a blocking command.
+    maxConnectionsPerNode: integer(options, 'maxConnectionsPerNode', 64, 2),
     readFrom,
     retryDelays: resolveRetryDelays(options.retryDelays),
     clientName,
@@ -219,11 +221,11 @@ function milliseconds(options: ClusterOptions, name: keyof ClusterOptions, fallb
   return value;
 }
 
-function integer(options: ClusterOptions, name: keyof ClusterOptions, fallback: number, min: number): number {
+function integer(options: ClusterOptions, name: keyof ClusterOptions, fallback: number, min: number, infinite = true): number {
   const value = options[name];
   if (value === undefined) return fallback;
-  if (!(typeof value === 'number' && (Number.isInteger(value) || value === Infinity) && value >= min)) {
-    throw new InvalidArgumentError(`option ${name} must be an integer >= ${min}; got ${describe(value)}`);
+  if (!(typeof value === 'number' && (Number.isInteger(value) || (infinite && value === Infinity)) && value >= min)) {
+    throw new InvalidArgumentError(`option ${name} must be ${infinite ? 'Infinity or ' : ''}an integer >= ${min}; got ${describe(value)}`);
   }
   return value;
 }
@@ -247,10 +249,23 @@ function parseStartupNodes(value: unknown): { host: string; port: number }[] {
 }
 
 /** The address to connect to for one the cluster announced, after `natMap`. */
-export function mapAddress(natMap: NatMap | undefined, host: string, port: number): { host: string; port: number } {
+export function mapAddress(natMap: NatMap | undefined, host: string, port: number, ip?: string): { host: string; port: number } {
   if (natMap === undefined) return { host, port };
-  const mapped = typeof natMap === 'function' ? natMap({ host, port }) : Object.hasOwn(natMap, `${host}:${port}`) ? natMap[`${host}:${port}`] : undefined;
-  return mapped ?? { host, port };
+  let mapped: unknown;
+  if (typeof natMap === 'function') {
+    mapped = natMap({ host, port });
+  } else {
+    // Keyed by what the node announced; a node announced by hostname may be keyed by its ip.
+    const key = `${host}:${port}`;
+    const byIp = ip === undefined ? undefined : `${ip}:${port}`;
+    mapped = Object.hasOwn(natMap, key) ? natMap[key] : byIp !== undefined && Object.hasOwn(natMap, byIp) ? natMap[byIp] : undefined;
+  }
+  if (mapped === undefined || mapped === null) return { host, port };
+  const target = mapped as { host?: unknown; port?: unknown };
+  if (typeof target.host !== 'string' || target.host === '' || !isPort(target.port)) {
+    throw new InvalidArgumentError(`option natMap gave ${describe(mapped)} for ${host}:${port}; it must give { host, port } or undefined`);
+  }
+  return { host: target.host, port: target.port };
 }
 
 /** `host:port`, `[v6]:port`, or a bare host (port 6379). Undefined when the port is not a port. */

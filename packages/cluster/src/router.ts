@@ -1,4 +1,4 @@
-import { ConnectionError, RedisError, ReplyError, TimeoutError, type CommandArgument, type Connection, type RespReply } from '@hashslot/resp';
+import { ConnectionError, RedisError, ReplyError, TimeoutError, type CommandArgument, type RespReply } from '@hashslot/resp';
 import {
   AskError,
   ClusterDownError,
@@ -42,15 +42,20 @@ const REPLICA_PENALTY_MS = 2_000;
 export class Router {
   private roundRobin = 0;
 
+  // Private at run time too: util.inspect must not show the password.
+  readonly #options: ResolvedOptions;
+
   constructor(
-    private readonly options: ResolvedOptions,
+    options: ResolvedOptions,
     private readonly pool: NodePool,
     private readonly topology: Topology,
     private readonly ensureDiscovered: () => Promise<void>,
-  ) {}
+  ) {
+    this.#options = options;
+  }
 
   async execute(command: RoutedCommand): Promise<RespReply> {
-    const attempts = this.options.maxRedirections + 1;
+    const attempts = this.#options.maxRedirections + 1;
     let askTarget: ClusterNode | undefined;
     let avoid: ClusterNode | undefined;
     let lastError: Error | undefined;
@@ -68,7 +73,7 @@ export class Router {
         if (error instanceof MovedError) {
           this.topology.moved(error.slot, error.host, error.port);
         } else if (error instanceof AskError) {
-          const target = mapAddress(this.options.natMap, error.host, error.port);
+          const target = mapAddress(this.#options.natMap, error.host, error.port);
           askTarget = this.pool.ensure(target.host, target.port);
         } else if (error instanceof TryAgainError) {
           await this.backoff('tryAgain', attempt, attempts);
@@ -81,13 +86,16 @@ export class Router {
         } else if (error instanceof ReadOnlyError) {
           // Not run: a replica refuses writes before executing them.
           await this.topology.requestRefresh('READONLY');
-        } else if (error instanceof ConnectionError) {
+        } else if (error instanceof ConnectionError || (error instanceof TimeoutError && !error.written)) {
+          // Not written (refused, reset before the write, no connection in time) or read-only:
+          // safe to send again, elsewhere if the table changes.
           if (node !== undefined) {
             node.failedAt = performance.now();
             avoid = node;
           }
           const refreshed = this.topology.requestRefresh('connection');
           if (error.written && !command.readOnly) throw error;
+          if (this.fallsBackToMaster(command, node)) continue;
           await refreshed;
           // Every node refused the refresh too: the cluster is unreachable, say so with each node's reason.
           const unreachable = this.topology.lastRefreshError;
@@ -100,17 +108,22 @@ export class Router {
           }
           await this.backoff('connection', attempt, attempts);
         } else if (error instanceof TimeoutError) {
-          // A timed-out command may still run: never sent twice. The node may be hung or gone.
-          if (node !== undefined) node.failedAt = performance.now();
+          // Written, so it may still run: never sent twice, except a read that preferReplica
+          // moves to the master. The node may be hung or gone.
+          if (node !== undefined) {
+            node.failedAt = performance.now();
+            avoid = node;
+          }
           void this.topology.requestRefresh('timeout');
+          if (command.readOnly && this.fallsBackToMaster(command, node)) continue;
           throw error;
         } else {
           throw error;
         }
       }
     }
-    const last = lastError === undefined ? '' : `; last: ${lastError.message}`;
-    throw new ClusterError(`TTL exhausted: ${command.name} was sent ${attempts} times (maxRedirections ${this.options.maxRedirections})${last}`, {
+    const last = lastError === undefined ? '' : `; last reply: ${lastError.message}`;
+    throw new ClusterError(`TTL exhausted: ${command.name} was sent ${attempts} times (maxRedirections ${this.#options.maxRedirections})${last}`, {
       command: command.name,
       cause: lastError,
     });
@@ -128,30 +141,46 @@ export class Router {
         { command: command.name },
       );
     }
-    if (!command.readOnly || this.options.readFrom === 'master') return shard.master;
+    if (!command.readOnly || this.#options.readFrom === 'master') return shard.master;
     return this.pickReader(shard, avoid);
   }
 
   /**
-   * `replica`: a replica of the shard (round robin), the master only when the shard has none.
-   * `preferReplica`: the same, but a replica that failed lately is passed over for the master.
+   * A replica of the shard, round robin, passing over replicas that failed in the last
+   * `REPLICA_PENALTY_MS`; the master when none is left. Both read modes pick the same way; they
+   * differ in what a failed read does next (see `fallsBackToMaster`).
    */
   private pickReader(shard: ShardEntry, avoid: ClusterNode | undefined): ClusterNode {
     const now = performance.now();
-    const usable = shard.replicas.filter(
-      (replica) => replica !== avoid && (this.options.readFrom === 'replica' || now - replica.failedAt > REPLICA_PENALTY_MS),
-    );
+    const usable = shard.replicas.filter((replica) => replica !== avoid && now - replica.failedAt > REPLICA_PENALTY_MS);
     if (usable.length === 0) return shard.master;
     return usable[this.roundRobin++ % usable.length];
   }
 
+  /**
+   * `preferReplica` puts the read's success first: a read that failed on a replica goes to the
+   * master at once, timeouts included. `replica` puts the master's load first: the read waits,
+   * refreshes and tries another replica.
+   */
+  private fallsBackToMaster(command: RoutedCommand, node: ClusterNode | undefined): boolean {
+    return command.readOnly && this.#options.readFrom === 'preferReplica' && node !== undefined && node.role === 'replica';
+  }
+
   private async send(node: ClusterNode, command: RoutedCommand): Promise<RespReply> {
-    const timeout = this.timeoutOf(command);
-    if (!command.blocking) return this.pool.shared(node).send(command.args, timeout === undefined ? undefined : { timeout });
-    const connection = await this.pool.acquire(node);
+    const options = command.timeout === undefined ? undefined : { timeout: command.timeout };
+    if (!command.blocking) {
+      const connection = this.pool.shared(node);
+      try {
+        return await connection.send(command.args, options);
+      } catch (error) {
+        if (error instanceof TimeoutError && error.written) this.pool.retireShared(node, connection);
+        throw error;
+      }
+    }
+    const connection = await this.pool.acquire(node, command.name);
     let reusable = false;
     try {
-      const reply = await connection.send(command.args, timeout === undefined ? undefined : { timeout });
+      const reply = await connection.send(command.args, options);
       reusable = true;
       return reply;
     } catch (error) {
@@ -165,35 +194,24 @@ export class Router {
 
   /** ASKING and the command in one write, to the node importing the slot. */
   private async sendAsking(node: ClusterNode, command: RoutedCommand): Promise<RespReply> {
-    const timeout = this.timeoutOf(command);
-    const options = timeout === undefined ? undefined : { timeout };
-    let connection: Connection;
-    let dedicated = false;
-    if (command.blocking) {
-      connection = await this.pool.acquire(node);
-      dedicated = true;
-    } else {
-      connection = this.pool.shared(node);
-    }
+    const options = command.timeout === undefined ? undefined : { timeout: command.timeout };
+    const connection = command.blocking ? await this.pool.acquire(node, command.name) : this.pool.shared(node);
     let reusable = false;
     try {
       const [, reply] = await connection.sendBatch([['ASKING'], command.args], options);
       reusable = !(reply instanceof RedisError) || reply instanceof ReplyError;
+      if (reply instanceof TimeoutError && reply.written && !command.blocking) this.pool.retireShared(node, connection);
       if (reply instanceof RedisError) throw reply;
       return reply;
     } finally {
-      if (dedicated) this.pool.release(node, connection, reusable);
+      if (command.blocking) this.pool.release(node, connection, reusable);
     }
-  }
-
-  private timeoutOf(command: RoutedCommand): number | undefined {
-    return command.timeout;
   }
 
   private async backoff(kind: keyof RetryDelays, attempt: number, attempts: number): Promise<void> {
     // The last attempt has failed: nothing follows, so there is nothing to wait for.
     if (attempt >= attempts) return;
-    const delays = this.options.retryDelays;
+    const delays = this.#options.retryDelays;
     const delay = Math.min(delays[kind] * attempt, delays.max);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   }

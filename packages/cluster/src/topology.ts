@@ -26,6 +26,8 @@ export interface RefreshEvent {
 }
 
 export interface TopologyListener {
+  /** The first table was loaded, whatever asked for it. */
+  discovered(): void;
   refreshed(event: RefreshEvent): void;
   nodeAdded(node: ClusterNode): void;
   nodeRemoved(node: ClusterNode): void;
@@ -56,6 +58,8 @@ export class Topology {
   private shards: ShardEntry[] = [];
   private known = new Set<ClusterNode>();
   private nodeIds = new Set<string>();
+  /** Startup nodes found to belong to another cluster. */
+  private readonly foreign = new Set<string>();
   private inFlight: Promise<void> | undefined;
   private scheduled: Promise<void> | undefined;
   private lastRefreshEnded = -Infinity;
@@ -70,11 +74,16 @@ export class Topology {
   /** Refreshes that completed, discovery included. */
   refreshCount = 0;
 
+  // Private at run time too: util.inspect must not show the password.
+  readonly #options: ResolvedOptions;
+
   constructor(
-    private readonly options: ResolvedOptions,
+    options: ResolvedOptions,
     private readonly pool: NodePool,
     private readonly listener: TopologyListener,
-  ) {}
+  ) {
+    this.#options = options;
+  }
 
   /** Whether a table has been loaded. */
   get discovered(): boolean {
@@ -104,7 +113,7 @@ export class Topology {
    * the client a full refresh catches up with everything else that moved.
    */
   moved(slot: number, host: string, port: number): void {
-    const target = mapAddress(this.options.natMap, host, port);
+    const target = mapAddress(this.#options.natMap, host, port);
     const node = this.pool.ensure(target.host, target.port);
     node.role = 'master';
     const shard = this.shards.find((candidate) => candidate.master === node);
@@ -115,7 +124,7 @@ export class Topology {
       this.shards.push(created);
       this.slots[slot] = created;
     }
-    if (++this.movedSinceRefresh >= this.options.reinitializeSteps) {
+    if (++this.movedSinceRefresh >= this.#options.reinitializeSteps) {
       this.movedSinceRefresh = 0;
       void this.requestRefresh('MOVED');
     }
@@ -140,7 +149,8 @@ export class Topology {
           .catch((error: unknown) => this.listener.error(error as Error))
           .finally(resolve);
       }, wait);
-      timer.unref();
+      // Not unref'd: a command may be waiting on it, and it lasts at most MIN_REFRESH_GAP_MS.
+      void timer;
     });
     return this.scheduled;
   }
@@ -173,7 +183,7 @@ export class Topology {
   }
 
   private schedulePeriodic(): void {
-    const interval = this.options.refreshInterval;
+    const interval = this.#options.refreshInterval;
     if (interval === 0 || this.stopped) return;
     if (this.periodic !== undefined) clearTimeout(this.periodic);
     // Jitter keeps many clients started together from refreshing in lockstep.
@@ -193,11 +203,14 @@ export class Topology {
     const accepted = await firstSuccess(sources, HEDGE_DELAY_MS, async (source) => {
       try {
         const view = await this.fetchView(source);
-        if (!discovering && !view.nodes().some((node) => this.nodeIds.has(node.id))) {
+        if (view.shards.length === 0) throw new ClusterError(`${source.address} serves no slot`);
+        // A node the table does not list must prove it belongs to this cluster. A node it lists
+        // is trusted even when every id changed: the cluster was rebuilt at the same addresses.
+        if (!discovering && !this.known.has(source) && !view.nodes().some((node) => this.nodeIds.has(node.id))) {
           throw new ClusterError(`${source.address} belongs to another cluster: its view shares no node with the current one`);
         }
         const uncovered = view.uncoveredSlots();
-        if (uncovered.length > 0 && !this.options.skipFullCoverageCheck && (await this.requiresFullCoverage(source))) {
+        if (uncovered.length > 0 && !this.#options.skipFullCoverageCheck && (await this.requiresFullCoverage(source))) {
           const covered = SLOT_COUNT - uncovered.reduce((sum, [start, end]) => sum + end - start + 1, 0);
           if (best === undefined || covered > best.covered) best = { view, source, covered };
           throw new ClusterError(`${source.address} serves ${covered} of ${SLOT_COUNT} slots (none for ${describeRanges(uncovered)})`);
@@ -211,6 +224,7 @@ export class Topology {
     if (this.stopped) return;
     if (accepted !== undefined) {
       this.apply(accepted.view, accepted.source, reason, false);
+      if (discovering) void this.checkStartupNodes();
       return;
     }
     // No node sees every slot served. Past discovery, the fullest view still beats a stale one;
@@ -224,10 +238,40 @@ export class Topology {
     });
   }
 
+  /**
+   * After discovery, asks the startup nodes the table does not list (another name for a node,
+   * or a stranger) for their view. One that shares no node id with the table belongs to another
+   * cluster: it is reported through the `error` event and never asked again.
+   */
+  private async checkStartupNodes(): Promise<void> {
+    const strangers = unique(this.#options.startupNodes.map(({ host, port }) => `${host}:${port}`)).filter(
+      (address) => !this.known.has(this.pool.get(address) as ClusterNode),
+    );
+    await Promise.all(
+      strangers.map(async (address) => {
+        const [host, port] = splitAddress(address);
+        const node = this.pool.ensure(host, port);
+        try {
+          const view = await this.fetchView(node);
+          if (!view.nodes().some((candidate) => this.nodeIds.has(candidate.id))) {
+            this.foreign.add(address);
+            this.listener.error(new ClusterError(`startup node ${address} belongs to another cluster: its view shares no node with the one discovered; it is ignored`));
+          }
+        } catch {
+          // Unreachable now: the next refresh that needs it will say so.
+        } finally {
+          if (!this.known.has(node)) void this.pool.remove(node);
+        }
+      }),
+    );
+  }
+
   /** Nodes to ask, best first: startup nodes at discovery; later the table's nodes, then the startup ones. */
   private sources(discovering: boolean): ClusterNode[] {
-    const startup = this.options.startupNodes.map(({ host, port }) => this.pool.ensure(host, port));
-    if (discovering || !this.options.followCluster) return unique(startup);
+    const startup = this.#options.startupNodes
+      .filter(({ host, port }) => !this.foreign.has(`${host}:${port}`))
+      .map(({ host, port }) => this.pool.ensure(host, port));
+    if (discovering || !this.#options.followCluster) return unique(startup);
     const masters = shuffle(this.masters());
     const replicas = shuffle(this.shards.flatMap((shard) => shard.replicas));
     // Nodes that failed a command lately go last: a dead master would only cost a timeout.
@@ -238,8 +282,8 @@ export class Topology {
 
   private async fetchView(source: ClusterNode): Promise<SlotMap> {
     const connection = this.pool.shared(source);
-    const timeout = this.options.connectTimeout;
-    const where = { host: source.host, port: source.port, tls: this.options.tls !== undefined && this.options.tls !== false };
+    const timeout = this.refreshTimeout();
+    const where = { host: source.host, port: source.port, tls: this.#options.tls !== undefined && this.#options.tls !== false };
     let reply: RespReply;
     try {
       reply = await connection.send(['CLUSTER', 'SHARDS'], { timeout });
@@ -251,10 +295,15 @@ export class Topology {
     return SlotMap.fromClusterShards(reply, where);
   }
 
+  /** A refresh holds every command waiting on it: it never waits for ever, even with `connectTimeout: 0`. */
+  private refreshTimeout(): number {
+    return this.#options.connectTimeout === 0 ? 10_000 : this.#options.connectTimeout;
+  }
+
   /** The node's own `cluster-require-full-coverage`; `yes` when it will not say (CONFIG may be disabled). */
   private async requiresFullCoverage(source: ClusterNode): Promise<boolean> {
     try {
-      const reply = await this.pool.shared(source).send(['CONFIG', 'GET', 'cluster-require-full-coverage'], { timeout: this.options.connectTimeout });
+      const reply = await this.pool.shared(source).send(['CONFIG', 'GET', 'cluster-require-full-coverage'], { timeout: this.refreshTimeout() });
       return !(Array.isArray(reply) && String(reply[1]) === 'no');
     } catch {
       return true;
@@ -262,11 +311,12 @@ export class Topology {
   }
 
   private apply(view: SlotMap, source: ClusterNode, reason: string, keepUncovered: boolean): void {
+    const firstTable = !this.discovered;
     const previous = this.known;
     const known = new Set<ClusterNode>();
     const nodeIds = new Set<string>();
     const adopt = (shardNode: ShardNode): ClusterNode => {
-      const address = mapAddress(this.options.natMap, shardNode.host, shardNode.port);
+      const address = mapAddress(this.#options.natMap, shardNode.host, shardNode.port, shardNode.ip);
       const node = this.pool.ensure(address.host, address.port, shardNode.role);
       node.id = shardNode.id;
       node.role = shardNode.role;
@@ -314,6 +364,7 @@ export class Topology {
     for (const node of added) this.listener.nodeAdded(node);
     // Startup nodes known by another name than the table's are not "removed": they were never in it.
     for (const node of removed) if (previous.has(node)) this.listener.nodeRemoved(node);
+    if (firstTable) this.listener.discovered();
     this.listener.refreshed({
       reason,
       source: source.address,
@@ -365,6 +416,11 @@ function firstSuccess<S, T>(sources: readonly S[], hedgeMs: number, attempt: (so
     };
     startNext();
   });
+}
+
+function splitAddress(address: string): [string, number] {
+  const colon = address.lastIndexOf(':');
+  return [address.slice(0, colon), Number(address.slice(colon + 1))];
 }
 
 function unique<T>(items: T[]): T[] {

@@ -60,7 +60,9 @@ export function optionsFromUrl(url: string): ClusterOptions {
   });
   if (scheme[1].toLowerCase() === 'rediss') options.tls = true;
   for (const [name, value] of new URLSearchParams(query)) {
-    if (NUMBER_PARAMS.has(name)) {
+    if (name === 'keepAlive' && value === 'false') {
+      options.keepAlive = false;
+    } else if (NUMBER_PARAMS.has(name)) {
       const number = Number(value);
       if (value === '' || Number.isNaN(number)) throw new InvalidArgumentError(`URL parameter ${name} must be a number; got ${JSON.stringify(value)}`);
       options[name] = number;

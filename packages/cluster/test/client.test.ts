@@ -5,6 +5,7 @@ import { Connection } from '@hashslot/resp';
 import {
   ClusterError,
   ConnectionError,
+  TimeoutError,
   CrossSlotError,
   InvalidArgumentError,
   RedisCluster,
@@ -201,6 +202,78 @@ describe('RedisCluster on a healthy cluster', () => {
     expect(reasons[0]).toBe('discovery');
     expect(reasons.filter((reason) => reason === 'interval').length).toBeGreaterThanOrEqual(3);
     expect(reasons.filter((reason) => reason === 'interval').length).toBeLessThanOrEqual(6);
+  });
+
+  it('refuses commands that would change the state of a shared connection, and the connection keeps working', async () => {
+    const client = newClient({ startupNodes: startupNodes() });
+    for (const args of [['MULTI'], ['SUBSCRIBE', 'news'], ['SSUBSCRIBE', 'news'], ['MONITOR'], ['CLIENT', 'REPLY', 'OFF'], ['SELECT', '1'], ['WAIT', '1', '0']]) {
+      const error = await client.call(...args).catch((e: unknown) => e);
+      expect(error, args.join(' ')).toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(await Promise.all(Array.from({ length: 12 }, (_, i) => client.call('SET', `client:state:${i}`, 'v')))).toEqual(Array(12).fill('OK'));
+  });
+
+  it('waits for replicas to acknowledge the writes sent to a key\'s master', async () => {
+    const client = newClient({ startupNodes: startupNodes() });
+    await client.call('SET', 'client:durable', 'yes');
+    expect(await client.waitForReplicas('client:durable', 1, 2000)).toBe(1);
+  });
+
+  it('moves on to a fresh connection when a command timed out on the shared one, so later commands do not queue behind it', async () => {
+    const client = newClient({ startupNodes: startupNodes(), commandTimeout: 300 });
+    const writeKey = '{client:hang}:w';
+    const readKey = '{client:hang}:r';
+    await client.call('SET', readKey, 'readable');
+    const owner = client.masterOf(keySlot(writeKey));
+    if (owner === undefined) throw new Error('no owner');
+    const admin = new Connection({ host: owner.host, port: owner.port });
+    try {
+      // Writes stall on that node for 1.5 s; reads do not, unless they queue behind a write.
+      await admin.send(['CLIENT', 'PAUSE', 1500, 'WRITE']);
+      const stalled = await client.call('SET', writeKey, 'late').catch((e: unknown) => e);
+      expect(stalled).toBeInstanceOf(TimeoutError);
+      expect((stalled as TimeoutError).written).toBe(true);
+      const started = performance.now();
+      expect(await client.call('GET', readKey)).toBe('readable');
+      expect(performance.now() - started).toBeLessThan(300);
+    } finally {
+      await admin.send(['CLIENT', 'UNPAUSE']);
+      await admin.quit();
+    }
+    // The late reply of the stalled SET never reaches another command.
+    expect(await client.call('GET', readKey)).toBe('readable');
+  });
+
+  it('wakes a blocking command waiting under maxConnections when another node\'s connection frees up', async () => {
+    // A multiplexed connection per master, plus one connection for a blocking command.
+    const client = newClient({ startupNodes: startupNodes(), maxConnections: 4, connectTimeout: 5000 });
+    await client.connect();
+    const masters = client.nodes('master');
+    const keyOn = (address: string): string => {
+      for (let i = 0; ; i++) if (client.masterOf(keySlot(`client:wake:${i}`))?.address === address) return `client:wake:${i}`;
+    };
+    const [a, b] = [keyOn(masters[0].address), keyOn(masters[1].address)];
+    for (const master of masters) await client.call('DEL', keyOn(master.address));
+    const popA = client.call('BLPOP', a, 5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const popB = client.call('BLPOP', b, 5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await client.call('RPUSH', a, 'x');
+    expect(await popA).toEqual([a, 'x']);
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await client.call('RPUSH', b, 'y');
+    expect(await popB).toEqual([b, 'y']);
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(client.connectionCount).toBeLessThanOrEqual(4);
+  });
+
+  it('never shows the password through util.inspect or JSON.stringify', async () => {
+    const { inspect } = await import('node:util');
+    const client = newClient({ startupNodes: startupNodes(), password: 'hunter2-secret', tls: { passphrase: 'tls-secret' } as never });
+    const text = inspect(client, { depth: Infinity, showHidden: true }) + JSON.stringify(client);
+    expect(text).not.toContain('hunter2-secret');
+    expect(text).not.toContain('tls-secret');
   });
 
   it('fails at construction on a wrong option, naming it', () => {

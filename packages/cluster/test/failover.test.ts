@@ -71,6 +71,26 @@ describe('failures of nodes', () => {
     }
   });
 
+  it('passes over a dead replica for reads instead of paying a refresh on every read', async () => {
+    const client = newClient({ startupNodes: startupNodes(), readFrom: 'replica' });
+    const key = 'failover:replica-read';
+    await client.call('SET', key, 'v');
+    await client.connect();
+    const master = await cluster.slotOwner(keySlot(key));
+    const [replica] = cluster.replicasOf(master);
+    await cluster.kill(replica, 'SIGKILL');
+    try {
+      const refreshesBefore = client.refreshCount;
+      const started = performance.now();
+      for (let i = 0; i < 20; i++) expect([null, 'v']).toContain(await client.call('GET', key));
+      expect(performance.now() - started).toBeLessThan(1500);
+      expect(client.refreshCount - refreshesBefore).toBeLessThanOrEqual(2);
+    } finally {
+      await cluster.restart(replica);
+      await cluster.waitForHealthy();
+    }
+  });
+
   it('discovers the cluster when every startup node but one is down', async () => {
     const dead = cluster.nodes.filter((node) => node.status === 'running').slice(0, 1);
     await cluster.kill(dead[0], 'SIGKILL');
