@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from '@hashslot/test-cluster';
+import { startCluster, waitFor, type TestCluster } from '@hashslot/test-cluster';
 import { ClusterError, RedisCluster } from '@hashslot/cluster';
 import { newClient, trackClient } from './helpers.js';
 
@@ -42,6 +42,30 @@ describe('a TLS cluster with an ACL user', () => {
   it('authenticates as the default user with a password alone', async () => {
     const client = newClient({ startupNodes: cluster.startupNodes, tls: { ca: ca() }, password: 'default-secret' });
     expect(await client.call('ACL', 'WHOAMI')).toBe('default');
+  });
+
+  it('verifies each discovered node against the hostname it announces, though it connects by ip', async () => {
+    const running = cluster.nodes.filter((node) => node.status === 'running');
+    await Promise.all(running.map((node) => cluster.cli(node, 'CONFIG', 'SET', 'cluster-announce-hostname', 'localhost')));
+    try {
+      // The table's endpoint stays the ip (preferred endpoint type ip); the hostname comes with it.
+      await waitFor(async () => {
+        const shards = JSON.stringify(await cluster.cliJson(running[0], 'CLUSTER', 'SHARDS'));
+        return (shards.match(/"hostname":"localhost"/g) ?? []).length === running.length;
+      }, { description: 'every node to announce its hostname' });
+      const checked: string[] = [];
+      const client = newClient({
+        startupNodes: [cluster.startupNodes[0]],
+        ...user,
+        tls: { ca: ca(), checkServerIdentity: (host) => void checked.push(host) },
+      });
+      await Promise.all(Array.from({ length: 50 }, (_, i) => client.call('SET', `tls:name:${i}`, 'v')));
+      expect(client.nodes('master').every((node) => node.host === '127.0.0.1')).toBe(true);
+      // The startup node was given by ip; every node found in the table is checked as localhost.
+      expect(checked.filter((host) => host === 'localhost').length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await Promise.all(running.map((node) => cluster.cli(node, 'CONFIG', 'SET', 'cluster-announce-hostname', '')));
+    }
   });
 
   it('names each node\'s AUTH failure without showing the password', async () => {
