@@ -1,25 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { commandName, InvalidArgumentError, type CommandArgument, type RespReply } from '@hashslot/resp';
+import { commandName, InvalidArgumentError, RedisError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
 import { commandSlot, keySlot, lookupCommand } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';
 import { ClusterDownError, ClusterError } from './errors.js';
+import { CORE, type ClusterCore, type NodeReply, type NodeSelection, type NodeSummary } from './core.js';
 import { type ClusterNode, NodePool } from './node-pool.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type RoutedCommand, Router } from './router.js';
 import { type RefreshEvent, Topology } from './topology.js';
 import { optionsFromUrl } from './url.js';
-
-/** A node as events and `nodes()` describe it. */
-export interface NodeSummary {
-  /** `host:port` the client connects to. */
-  readonly address: string;
-  readonly host: string;
-  readonly port: number;
-  /** Cluster node id, when the slot table gave it. */
-  readonly id: string | undefined;
-  readonly role: 'master' | 'replica';
-}
 
 export interface ClusterEvents {
   /** The first slot table is loaded. */
@@ -112,6 +102,11 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     return new RedisCluster<D>({ ...(optionsFromUrl(url) as ClusterOptions<D>), ...options });
   }
 
+  /** Whether bulk replies are strings (`decodeResponses`). */
+  get decodesResponses(): boolean {
+    return this.#options.decodeResponses;
+  }
+
   get status(): ClusterStatus {
     return this.currentStatus;
   }
@@ -178,6 +173,99 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       const reply = await this.router.execute(routed);
       const callback = this.responseCallbacks.size === 0 ? transform : (this.responseCallbacks.get(routed.name) ?? transform);
       return callback === undefined ? reply : callback(reply);
+    } finally {
+      if (--this.active === 0 && this.onDrained !== undefined) this.onDrained();
+    }
+  }
+
+  /**
+   * Runs commands grouped per node: every node's batch is written before any reply is awaited,
+   * results come back in call order, and redirections are followed per command. Each command's
+   * keys must share a slot. Never rejects: a failed command holds its error in its position.
+   */
+  async sendBatch(commands: readonly (readonly CommandArgument[])[]): Promise<BatchReply[]> {
+    if (this.currentStatus === 'closing' || this.currentStatus === 'closed') return commands.map(() => new ClusterError('the client is closed'));
+    const results = new Array<BatchReply>(commands.length);
+    const routed: RoutedCommand[] = [];
+    const positions: number[] = [];
+    for (const [i, args] of commands.entries()) {
+      try {
+        routed.push(this.route(args, undefined));
+        positions.push(i);
+      } catch (error) {
+        results[i] = error instanceof RedisError ? error : new RedisError(String(error), { cause: error });
+      }
+    }
+    this.active++;
+    try {
+      const replies = await this.router.executeBatch(routed);
+      for (const [k, i] of positions.entries()) results[i] = replies[k];
+      return results;
+    } finally {
+      if (--this.active === 0 && this.onDrained !== undefined) this.onDrained();
+    }
+  }
+
+  /** The primitives the command families are built on; see `ClusterCore`. */
+  readonly [CORE]: ClusterCore = ((client: RedisCluster<boolean>): ClusterCore => ({
+    get decodeResponses(): boolean {
+      return client.decodesResponses;
+    },
+    send: (args) => this.sendCommand(args, undefined) as Promise<RespReply>,
+    batch: (commands) => this.sendBatch(commands),
+    onEachNode: (args, nodes) => this.onEachNode(args, nodes),
+    sendToNode: async (address, args) => {
+      const node = this.pool.get(address);
+      if (node === undefined) throw new ClusterError(`${address} is not a node of the cluster`);
+      return this.track(this.router.executeOn(node, this.route(args, undefined)));
+    },
+    masters: async () => {
+      if (!this.topology.discovered) await this.connect();
+      return this.nodes('master');
+    },
+    masterOf: (slot) => this.masterOf(slot),
+    acquireDedicated: async (address) => {
+      const node = this.pool.get(address);
+      if (node === undefined) throw new ClusterError(`${address} is not a node of the cluster`);
+      return this.pool.acquire(node, 'dedicated');
+    },
+    releaseDedicated: (address, connection, reusable) => {
+      const node = this.pool.get(address);
+      if (node === undefined) connection.destroy();
+      else this.pool.release(node, connection, reusable);
+    },
+    onRefresh: (listener) => {
+      this.on('refresh', listener);
+      return () => this.off('refresh', listener);
+    },
+  }))(this as RedisCluster<boolean>);
+
+  private async onEachNode(args: readonly CommandArgument[], selection: NodeSelection): Promise<NodeReply[]> {
+    if (!this.topology.discovered) await this.connect();
+    const command = this.route(args, undefined);
+    const shards = this.topology.allShards();
+    const targets = [
+      ...(selection === 'replicas' ? [] : shards.map((shard) => shard.master)),
+      ...(selection === 'masters' ? [] : shards.flatMap((shard) => shard.replicas)),
+    ];
+    return this.track(
+      Promise.all(
+        targets.map(async (node): Promise<NodeReply> => {
+          try {
+            return { node: summarize(node), reply: await this.router.executeOn(node, command) };
+          } catch (error) {
+            return { node: summarize(node), reply: error instanceof RedisError ? error : new RedisError(String(error), { cause: error }) };
+          }
+        }),
+      ),
+    );
+  }
+
+  /** Counts a command as in flight, so that quit() waits for it. */
+  private async track<T>(work: Promise<T>): Promise<T> {
+    this.active++;
+    try {
+      return await work;
     } finally {
       if (--this.active === 0 && this.onDrained !== undefined) this.onDrained();
     }

@@ -1,5 +1,6 @@
 export { RedisCluster } from './cluster.js';
-export type { ClusterEvents, ClusterStatus, CommandOptions, NodeSummary } from './cluster.js';
+export type { ClusterEvents, ClusterStatus, CommandOptions } from './cluster.js';
+export type { NodeReply, NodeSelection, NodeSummary } from './core.js';
 export type { ClusterOptions, NatMap, NodeAddress, ReadFrom, RetryDelays } from './options.js';
 export type { RefreshEvent } from './topology.js';
 export {

@@ -1,4 +1,4 @@
-import { ConnectionError, RedisError, ReplyError, TimeoutError, type CommandArgument, type RespReply } from '@hashslot/resp';
+import { ConnectionError, RedisError, ReplyError, TimeoutError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
 import {
   AskError,
   ClusterDownError,
@@ -26,6 +26,20 @@ export interface RoutedCommand {
   readonly blocking: boolean;
   /** Per-command reply timeout in ms, overriding `commandTimeout` (0: none). */
   readonly timeout: number | undefined;
+}
+
+/** Where one command is in its attempts. */
+interface AttemptState {
+  attempt: number;
+  /** Set by ASK: the next attempt goes there, with ASKING. */
+  askTarget: ClusterNode | undefined;
+  /** A replica that just failed this command. */
+  avoid: ClusterNode | undefined;
+  lastError: Error | undefined;
+}
+
+function asError(error: unknown): RedisError {
+  return error instanceof RedisError ? error : new RedisError(String(error), { cause: error });
 }
 
 /** How long a replica that failed a command is passed over by `preferReplica`. */
@@ -56,77 +70,201 @@ export class Router {
 
   async execute(command: RoutedCommand): Promise<RespReply> {
     const attempts = this.#options.maxRedirections + 1;
-    let askTarget: ClusterNode | undefined;
-    let avoid: ClusterNode | undefined;
-    let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    const state: AttemptState = { attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined };
+    for (; state.attempt <= attempts; state.attempt++) {
       let node: ClusterNode | undefined;
       try {
-        node = askTarget ?? (await this.pick(command, avoid));
-        const reply = askTarget === undefined ? await this.send(node, command) : await this.sendAsking(node, command);
+        node = state.askTarget ?? (await this.pick(command, state.avoid));
+        const reply = state.askTarget === undefined ? await this.send(node, command) : await this.sendAsking(node, command);
         if (node.failedAt !== -Infinity) node.failedAt = -Infinity;
         return reply;
-      } catch (caught) {
-        const error = caught instanceof ReplyError ? classifyReplyError(caught, node?.host ?? '') : caught;
-        lastError = error as Error;
-        askTarget = undefined;
-        if (error instanceof MovedError) {
-          this.topology.moved(error.slot, error.host, error.port);
-        } else if (error instanceof AskError) {
-          const target = mapAddress(this.#options.natMap, error.host, error.port);
-          askTarget = this.pool.ensure(target.host, target.port);
-        } else if (error instanceof TryAgainError) {
-          await this.backoff('tryAgain', attempt, attempts);
-        } else if (error instanceof ClusterDownError) {
-          void this.topology.requestRefresh('CLUSTERDOWN');
-          await this.backoff('clusterDown', attempt, attempts);
-        } else if (error instanceof LoadingError) {
-          if (node !== undefined && node.role === 'replica') avoid = node;
-          await this.backoff('loading', attempt, attempts);
-        } else if (error instanceof ReadOnlyError) {
-          // Not run: a replica refuses writes before executing them.
-          await this.topology.requestRefresh('READONLY');
-        } else if (error instanceof ConnectionError || (error instanceof TimeoutError && !error.written)) {
-          // Not written (refused, reset before the write, no connection in time) or read-only:
-          // safe to send again, elsewhere if the table changes.
-          if (node !== undefined) {
-            node.failedAt = performance.now();
-            avoid = node;
-          }
-          const refreshed = this.topology.requestRefresh('connection');
-          if (error.written && !command.readOnly) throw error;
-          if (this.fallsBackToMaster(command, node)) continue;
-          await refreshed;
-          // Every node refused the refresh too: the cluster is unreachable, say so with each node's reason.
-          const unreachable = this.topology.lastRefreshError;
-          if (unreachable !== undefined) {
-            throw new ClusterError(`${command.name} could not be sent: no node of the cluster answers`, {
-              command: command.name,
-              failures: unreachable.failures,
-              cause: error,
-            });
-          }
-          await this.backoff('connection', attempt, attempts);
-        } else if (error instanceof TimeoutError) {
-          // Written, so it may still run: never sent twice, except a read that preferReplica
-          // moves to the master. The node may be hung or gone.
-          if (node !== undefined) {
-            node.failedAt = performance.now();
-            avoid = node;
-          }
-          void this.topology.requestRefresh('timeout');
-          if (command.readOnly && this.fallsBackToMaster(command, node)) continue;
-          throw error;
-        } else {
-          throw error;
-        }
+      } catch (error) {
+        await this.recover(error, command, node, state);
       }
     }
-    const last = lastError === undefined ? '' : `; last reply: ${lastError.message}`;
-    throw new ClusterError(`TTL exhausted: ${command.name} was sent ${attempts} times (maxRedirections ${this.#options.maxRedirections})${last}`, {
+    throw this.exhausted(command, state);
+  }
+
+  /**
+   * Runs many commands as one batch per node, every node's batch written before any reply is
+   * awaited, and gives each command's reply or error in its position. Commands answered with a
+   * redirection or a refusal, and commands whose node failed before they were written, are
+   * grouped again by their new node and re-run (ASK with ASKING in front), each within its own
+   * `maxRedirections`. Never rejects.
+   */
+  async executeBatch(commands: readonly RoutedCommand[]): Promise<BatchReply[]> {
+    const results = new Array<BatchReply>(commands.length);
+    if (!this.topology.discovered && commands.length > 0) {
+      try {
+        await this.ensureDiscovered();
+      } catch (error) {
+        return results.fill(asError(error));
+      }
+    }
+    const states: AttemptState[] = commands.map(() => ({ attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined }));
+    const attempts = this.#options.maxRedirections + 1;
+    let pending: number[] = [];
+    const solo: Promise<void>[] = [];
+    for (let i = 0; i < commands.length; i++) {
+      // A blocking command would stall the batch's shared connection: it runs on its own.
+      if (commands[i].blocking) {
+        solo.push(this.execute(commands[i]).then((reply) => void (results[i] = reply), (error: unknown) => void (results[i] = asError(error))));
+      } else {
+        pending.push(i);
+      }
+    }
+    while (pending.length > 0) {
+      const groups = new Map<ClusterNode, number[]>();
+      const retry: number[] = [];
+      const recoveries: Promise<void>[] = [];
+      const settleFailure = (i: number, error: unknown, node: ClusterNode | undefined): void => {
+        recoveries.push(
+          this.recover(error, commands[i], node, states[i]).then(
+            () => {
+              if (++states[i].attempt > attempts) results[i] = this.exhausted(commands[i], states[i]);
+              else retry.push(i);
+            },
+            (final: unknown) => void (results[i] = asError(final)),
+          ),
+        );
+      };
+      for (const i of pending) {
+        try {
+          const node = states[i].askTarget ?? (await this.pick(commands[i], states[i].avoid));
+          const group = groups.get(node);
+          if (group === undefined) groups.set(node, [i]);
+          else group.push(i);
+        } catch (error) {
+          settleFailure(i, error, undefined);
+        }
+      }
+      await Promise.all(
+        [...groups].map(async ([node, indices]) => {
+          let connection;
+          try {
+            connection = this.pool.shared(node);
+          } catch (error) {
+            for (const i of indices) settleFailure(i, error, node);
+            return;
+          }
+          const batch: (readonly CommandArgument[])[] = [];
+          const positions: number[] = [];
+          for (const i of indices) {
+            // An ASK applies to the next command only: ASKING goes right in front of it.
+            if (states[i].askTarget !== undefined) batch.push(['ASKING']);
+            positions.push(batch.length);
+            batch.push(commands[i].args);
+          }
+          const replies = await connection.sendBatch(batch);
+          let retire = false;
+          for (const [k, i] of indices.entries()) {
+            const reply = replies[positions[k]];
+            states[i].askTarget = undefined;
+            if (reply instanceof RedisError) {
+              if (reply instanceof TimeoutError && reply.written) retire = true;
+              settleFailure(i, reply, node);
+            } else {
+              results[i] = reply;
+            }
+          }
+          if (retire) this.pool.retireShared(node, connection);
+          if (node.failedAt !== -Infinity && replies.some((reply) => !(reply instanceof RedisError) || reply instanceof ReplyError)) node.failedAt = -Infinity;
+        }),
+      );
+      await Promise.all(recoveries);
+      pending = retry.sort((a, b) => a - b);
+    }
+    await Promise.all(solo);
+    return results;
+  }
+
+  /**
+   * What a failed attempt means for the next one: returns when the command may be sent again
+   * (after patching the table, a backoff or a refresh, per the kind of failure), throws the
+   * error the caller gets when it may not.
+   */
+  private async recover(caught: unknown, command: RoutedCommand, node: ClusterNode | undefined, state: AttemptState): Promise<void> {
+    const error = caught instanceof ReplyError ? classifyReplyError(caught, node?.host ?? '') : caught;
+    const attempts = this.#options.maxRedirections + 1;
+    state.lastError = error as Error;
+    state.askTarget = undefined;
+    if (error instanceof MovedError) {
+      this.topology.moved(error.slot, error.host, error.port);
+    } else if (error instanceof AskError) {
+      const target = mapAddress(this.#options.natMap, error.host, error.port);
+      state.askTarget = this.pool.ensure(target.host, target.port);
+    } else if (error instanceof TryAgainError) {
+      await this.backoff('tryAgain', state.attempt, attempts);
+    } else if (error instanceof ClusterDownError) {
+      void this.topology.requestRefresh('CLUSTERDOWN');
+      await this.backoff('clusterDown', state.attempt, attempts);
+    } else if (error instanceof LoadingError) {
+      if (node !== undefined && node.role === 'replica') state.avoid = node;
+      await this.backoff('loading', state.attempt, attempts);
+    } else if (error instanceof ReadOnlyError) {
+      // Not run: a replica refuses writes before executing them.
+      await this.topology.requestRefresh('READONLY');
+    } else if (error instanceof ConnectionError || (error instanceof TimeoutError && !error.written)) {
+      // Not written (refused, reset before the write, no connection in time) or read-only:
+      // safe to send again, elsewhere if the table changes.
+      if (node !== undefined) {
+        node.failedAt = performance.now();
+        state.avoid = node;
+      }
+      const refreshed = this.topology.requestRefresh('connection');
+      if (error.written && !command.readOnly) throw error;
+      if (this.fallsBackToMaster(command, node)) return;
+      await refreshed;
+      // Every node refused the refresh too: the cluster is unreachable, say so with each node's reason.
+      const unreachable = this.topology.lastRefreshError;
+      if (unreachable !== undefined) {
+        throw new ClusterError(`${command.name} could not be sent: no node of the cluster answers`, {
+          command: command.name,
+          failures: unreachable.failures,
+          cause: error,
+        });
+      }
+      await this.backoff('connection', state.attempt, attempts);
+    } else if (error instanceof TimeoutError) {
+      // Written, so it may still run: never sent twice, except a read that preferReplica
+      // moves to the master. The node may be hung or gone.
+      if (node !== undefined) {
+        node.failedAt = performance.now();
+        state.avoid = node;
+      }
+      void this.topology.requestRefresh('timeout');
+      if (command.readOnly && this.fallsBackToMaster(command, node)) return;
+      throw error;
+    } else {
+      throw error;
+    }
+  }
+
+  private exhausted(command: RoutedCommand, state: AttemptState): ClusterError {
+    const last = state.lastError === undefined ? '' : `; last reply: ${state.lastError.message}`;
+    const attempts = this.#options.maxRedirections + 1;
+    return new ClusterError(`TTL exhausted: ${command.name} was sent ${attempts} times (maxRedirections ${this.#options.maxRedirections})${last}`, {
       command: command.name,
-      cause: lastError,
+      cause: state.lastError,
     });
+  }
+
+  /**
+   * Sends a command to one given node, as fanout commands need. A connection that failed
+   * before the command was written is tried again (the node may just have restarted); nothing
+   * else is retried and nothing is redirected: the answer is that node's.
+   */
+  async executeOn(node: ClusterNode, command: RoutedCommand): Promise<RespReply> {
+    const attempts = this.#options.maxRedirections + 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.send(node, command);
+      } catch (error) {
+        if (!(error instanceof ConnectionError) || error.written || attempt >= attempts) throw error;
+        void this.topology.requestRefresh('connection');
+        await this.backoff('connection', attempt, attempts);
+      }
+    }
   }
 
   /** The node for the command's next attempt, per slot, read-only-ness and `readFrom`. */

@@ -1,0 +1,67 @@
+import type { BatchReply, CommandArgument, Connection, RedisError, RespReply } from '@hashslot/resp';
+import type { RefreshEvent } from './topology.js';
+
+/** A node as the client describes it to callers. */
+export interface NodeSummary {
+  /** `host:port` the client connects to. */
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  /** Cluster node id, when the slot table gave it. */
+  readonly id: string | undefined;
+  readonly role: 'master' | 'replica';
+}
+
+/** One node's answer to a command sent to several nodes. */
+export interface NodeReply {
+  readonly node: NodeSummary;
+  /** The reply, or the error that node gave (a server error or a connection failure). */
+  readonly reply: RespReply | RedisError;
+}
+
+/** Which nodes a command sent to several nodes goes to. */
+export type NodeSelection = 'masters' | 'replicas' | 'all';
+
+/**
+ * What the client's command families (fanout, cross-slot commands, scans, scripts) are built
+ * on: the router's primitives, without the rest of the client. One instance per client.
+ */
+export interface ClusterCore {
+  /** Whether bulk replies are strings (`decodeResponses`), as transforms need to know. */
+  readonly decodeResponses: boolean;
+  /** One command routed by its keys, redirections followed. Rejects with its error. */
+  send(args: readonly CommandArgument[]): Promise<RespReply>;
+  /**
+   * Many single-slot commands, one batch per node written together, replies in order,
+   * redirections recovered. Never rejects: a failed command holds its error in its position.
+   */
+  batch(commands: readonly (readonly CommandArgument[])[]): Promise<BatchReply[]>;
+  /** One command on every selected node of the table, at once; each node's reply or error. */
+  onEachNode(args: readonly CommandArgument[], nodes: NodeSelection): Promise<NodeReply[]>;
+  /** One command on the node at `address`, not redirected. */
+  sendToNode(address: string, args: readonly CommandArgument[]): Promise<RespReply>;
+  /** The masters of the table now (discovering the cluster first when needed). */
+  masters(): Promise<NodeSummary[]>;
+  /** The master serving `slot` now, per the table. */
+  masterOf(slot: number): NodeSummary | undefined;
+  /**
+   * A connected connection to the node at `address` for the caller alone (pub/sub, a scan that
+   * must stay on one node...), counted under the pool limits. Give it back with
+   * `releaseDedicated`; a connection in a state others cannot use (subscribed) is closed then.
+   */
+  acquireDedicated(address: string): Promise<Connection>;
+  releaseDedicated(address: string, connection: Connection, reusable: boolean): void;
+  /** Calls `listener` after every refresh of the slot table; returns how to stop. */
+  onRefresh(listener: (event: RefreshEvent) => void): () => void;
+}
+
+/** Where an installed method finds its client's core; not exported from the package. */
+export const CORE: unique symbol = Symbol('hashslot cluster core');
+
+/** What installed methods see as `this`. */
+export interface HasCore {
+  readonly [CORE]: ClusterCore;
+}
+
+/** Commands whose replies come back per node. */
+export type PerNode<T> = Map<string, T>;
