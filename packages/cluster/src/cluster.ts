@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { commandName, InvalidArgumentError, RedisError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
-import { commandSlot, keySlot, lookupCommand } from '@hashslot/slots';
+import { commandSlot, CrossSlotError, keySlot, lookupCommand } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';
 import { ClusterDownError, ClusterError } from './errors.js';
@@ -9,6 +9,12 @@ import { type ClusterNode, NodePool } from './node-pool.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type RoutedCommand, Router } from './router.js';
 import { type RefreshEvent, Topology } from './topology.js';
+import { type AdminMethods, installAdminMethods } from './admin/index.js';
+import { type FanoutMethods, installFanoutMethods } from './fanout/index.js';
+import { type MultiKeyMethods, crossSlotHandler, installMultiKeyMethods } from './multi-key/index.js';
+import { type PubSubMethods, installPubSubMethods } from './pubsub/index.js';
+import { type ScanMethods, installScanMethods } from './scan/index.js';
+import { type ScriptMethods, installScriptMethods } from './scripts/index.js';
 import { optionsFromUrl } from './url.js';
 
 export interface ClusterEvents {
@@ -167,7 +173,18 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
    * callback set for the command replaces the transform.
    */
   async sendCommand(args: readonly CommandArgument[], transform?: Transform, options?: CommandOptions): Promise<unknown> {
-    const routed = this.route(args, options);
+    let routed: RoutedCommand;
+    try {
+      routed = this.route(args, options);
+    } catch (error) {
+      // Keys across slots: the command family may know how to do it client-side.
+      if (!(error instanceof CrossSlotError)) throw error;
+      const handler = crossSlotHandler(error.command);
+      if (handler === undefined) throw error;
+      const reply = await this.track(handler(this[CORE], args));
+      const callback = this.responseCallbacks.get(error.command) ?? transform;
+      return callback === undefined ? reply : callback(reply);
+    }
     this.active++;
     try {
       const reply = await this.router.execute(routed);
@@ -374,10 +391,26 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
   }
 }
 
+// The command families that are more than one command on one node; each lives in its own
+// directory and installs its methods before the generic ones, so that its versions win.
+installFanoutMethods(RedisCluster.prototype);
+installMultiKeyMethods(RedisCluster.prototype);
+installScanMethods(RedisCluster.prototype);
+installScriptMethods(RedisCluster.prototype);
+installPubSubMethods(RedisCluster.prototype);
+installAdminMethods(RedisCluster.prototype);
+
 // Each typed method builds its arguments and shapes its reply from one definition that the
 // pipeline shares; the interface merge gives the methods their precise types.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface RedisCluster<D extends boolean = true> extends ClientCommands<D> {}
+export interface RedisCluster<D extends boolean = true>
+  extends ClientCommands<D>,
+    FanoutMethods<D>,
+    MultiKeyMethods<D>,
+    ScanMethods<D>,
+    ScriptMethods<D>,
+    PubSubMethods<D>,
+    AdminMethods<D> {}
 installCommands(
   RedisCluster.prototype,
   (self, args, transform) => (self as RedisCluster<boolean>).sendCommand(args, transform),
