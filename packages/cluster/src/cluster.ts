@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { commandName, InvalidArgumentError, RedisError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
-import { commandSlot, CrossSlotError, keySlot, lookupCommand } from '@hashslot/slots';
+import { commandSlot, CrossSlotError, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';
 import { ClusterDownError, ClusterError } from './errors.js';
@@ -10,7 +10,7 @@ import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './opt
 import { type RoutedCommand, Router } from './router.js';
 import { type RefreshEvent, Topology } from './topology.js';
 import { type AdminMethods, installAdminMethods } from './admin/index.js';
-import { type FanoutMethods, installFanoutMethods } from './fanout/index.js';
+import { type FanoutMethods, fanoutHandler, installFanoutMethods } from './fanout/index.js';
 import { type MultiKeyMethods, crossSlotHandler, installMultiKeyMethods } from './multi-key/index.js';
 import { type PubSubMethods, installPubSubMethods } from './pubsub/index.js';
 import { type ScanMethods, installScanMethods } from './scan/index.js';
@@ -175,7 +175,15 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
   async sendCommand(args: readonly CommandArgument[], transform?: Transform, options?: CommandOptions): Promise<unknown> {
     let routed: RoutedCommand;
     try {
-      routed = this.route(args, options);
+      const info = Array.isArray(args) ? lookupCommand(args) : undefined;
+      const fanout = info === undefined || info.requestPolicy === undefined ? undefined : fanoutHandler(info);
+      if (fanout !== undefined) {
+        if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
+        const reply = await this.track(fanout(this[CORE], args));
+        const callback = this.responseCallbacks.get(info?.name.toUpperCase() ?? '') ?? transform;
+        return callback === undefined ? reply : callback(reply);
+      }
+      routed = this.route(args, options, info);
     } catch (error) {
       // Keys across slots: the command family may know how to do it client-side.
       if (!(error instanceof CrossSlotError)) throw error;
@@ -364,10 +372,10 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     return this.closing;
   }
 
-  private route(args: readonly CommandArgument[], options: CommandOptions | undefined): RoutedCommand {
+  private route(args: readonly CommandArgument[], options: CommandOptions | undefined, known?: CommandInfo): RoutedCommand {
     if (!Array.isArray(args) || args.length === 0) throw new InvalidArgumentError('a command needs at least its name');
     if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
-    const info = lookupCommand(args);
+    const info = known ?? lookupCommand(args);
     const name = info === undefined ? commandName(args) : info.name.toUpperCase();
     const refusal = CONNECTION_STATE_COMMANDS.get(name);
     if (refusal !== undefined) throw new InvalidArgumentError(`${name} ${refusal}`);
