@@ -64,6 +64,17 @@ const CONNECTION_STATE_COMMANDS = new Map<string, string>([
   ['HELLO', `${SHARED}: the client speaks RESP2`],
   ['QUIT', 'would close a shared connection: use quit() of the client'],
   ['WAIT', 'waits for the writes of the connection it runs on: use waitForReplicas(key, numReplicas, timeoutMs)'],
+  ['ASKING', `${SHARED}: the client sends ASKING itself when a node answers ASK`],
+  // Commands that make no sense on a cluster, refused before anything is sent.
+  ['MOVE', 'makes no sense on a cluster: it has database 0 only'],
+  ['SWAPDB', 'makes no sense on a cluster: it has database 0 only'],
+  ['SHUTDOWN', 'would stop whichever node the client picked: send it to a node you choose with a Connection of @hashslot/resp'],
+  ['REPLICAOF', 'is not how a cluster node replicates: use CLUSTER REPLICATE on the node (clusterReplicate)'],
+  ['SLAVEOF', 'is not how a cluster node replicates: use CLUSTER REPLICATE on the node (clusterReplicate)'],
+  ['FAILOVER', 'is for standalone replication: a cluster fails over with CLUSTER FAILOVER on a replica (clusterFailover)'],
+  ['SENTINEL', 'is for Redis Sentinel, not a cluster'],
+  ['SYNC', 'is the replication protocol, not a client command'],
+  ['PSYNC', 'is the replication protocol, not a client command'],
 ]);
 
 /**

@@ -206,7 +206,9 @@ describe('RedisCluster on a healthy cluster', () => {
 
   it('refuses commands that would change the state of a shared connection, and the connection keeps working', async () => {
     const client = newClient({ startupNodes: startupNodes() });
-    for (const args of [['MULTI'], ['SUBSCRIBE', 'news'], ['SSUBSCRIBE', 'news'], ['MONITOR'], ['CLIENT', 'REPLY', 'OFF'], ['SELECT', '1'], ['WAIT', '1', '0']]) {
+    const refused = [['MULTI'], ['SUBSCRIBE', 'news'], ['SSUBSCRIBE', 'news'], ['MONITOR'], ['CLIENT', 'REPLY', 'OFF'], ['SELECT', '1'], ['WAIT', '1', '0'],
+      ['MOVE', 'k', '1'], ['SWAPDB', '0', '1'], ['SHUTDOWN'], ['REPLICAOF', 'NO', 'ONE'], ['SENTINEL', 'masters'], ['ASKING']];
+    for (const args of refused) {
       const error = await client.call(...args).catch((e: unknown) => e);
       expect(error, args.join(' ')).toBeInstanceOf(InvalidArgumentError);
     }
