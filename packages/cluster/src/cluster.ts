@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { commandName, InvalidArgumentError, RedisError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
-import { commandSlot, CrossSlotError, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
+import { commandKeys, commandSlot, CrossSlotError, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';
 import { ClusterDownError, ClusterError } from './errors.js';
@@ -187,10 +187,13 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     let routed: RoutedCommand;
     try {
       const info = Array.isArray(args) ? lookupCommand(args) : undefined;
-      const fanout = info === undefined || info.requestPolicy === undefined ? undefined : fanoutHandler(info);
-      if (fanout !== undefined) {
+      // Commands done over several nodes: sent to all, or split by slot when keys span slots.
+      // Checked before routing so that a split command never builds a CrossSlotError to throw.
+      const multiNode =
+        info === undefined ? undefined : ((info.requestPolicy === undefined ? undefined : fanoutHandler(info)) ?? this.splitHandler(info, args));
+      if (multiNode !== undefined) {
         if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
-        const reply = await this.track(fanout(this[CORE], args));
+        const reply = await this.track(multiNode(this[CORE], args));
         const callback = this.responseCallbacks.get(info?.name.toUpperCase() ?? '') ?? transform;
         return callback === undefined ? reply : callback(reply);
       }
@@ -247,7 +250,8 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     get decodeResponses(): boolean {
       return client.decodesResponses;
     },
-    send: (args) => this.sendCommand(args, undefined) as Promise<RespReply>,
+    // Raw replies: internal callers must not see a user's response callbacks.
+    send: (args) => this.track(this.router.execute(this.route(args, undefined))),
     batch: (commands) => this.sendBatch(commands),
     onEachNode: (args, nodes) => this.onEachNode(args, nodes),
     sendToNode: async (address, args) => {
@@ -397,6 +401,18 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     let timeout = options?.timeout;
     if (timeout === undefined && blocking) timeout = blockingDeadline(blockMs, this.#options.commandTimeout);
     return { args, name, slot, readOnly: info?.readonly === true, blocking, timeout };
+  }
+
+  /** The client-side version of a command whose keys span slots; undefined when they share one. */
+  private splitHandler(info: CommandInfo, args: readonly CommandArgument[]): ReturnType<typeof crossSlotHandler> {
+    const handler = crossSlotHandler(info.name.toUpperCase());
+    if (handler === undefined) return undefined;
+    const keys = commandKeys(args);
+    if (keys.length < 2) return undefined;
+    const slotOf = (key: CommandArgument): number => keySlot(typeof key === 'string' || Buffer.isBuffer(key) ? key : String(key));
+    const first = slotOf(keys[0]);
+    for (let i = 1; i < keys.length; i++) if (slotOf(keys[i]) !== first) return handler;
+    return undefined;
   }
 
   private onDiscovered(): void {
