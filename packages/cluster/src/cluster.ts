@@ -255,6 +255,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     batch: (commands) => this.sendBatch(commands),
     onEachNode: (args, nodes) => this.onEachNode(args, nodes),
     sendToNode: async (address, args) => {
+      if (!this.topology.discovered) await this.connect();
       const node = this.pool.get(address);
       if (node === undefined) throw new ClusterError(`${address} is not a node of the cluster`);
       return this.track(this.router.executeOn(node, this.route(args, undefined)));

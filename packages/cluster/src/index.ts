@@ -18,3 +18,21 @@ export { ConnectionError, InvalidArgumentError, ProtocolError, RedisError, Reply
 export { CrossSlotError } from '@hashslot/slots';
 // The option and reply types of the typed command methods.
 export type * from './commands/index.js';
+export type { CollectionScanOptions, HashEntry, ScanOptions } from './scan/index.js';
+export type { ClusterScript, ScriptDefinition, ScriptFlushMode, ScriptNodesOptions } from './scripts/index.js';
+export { parseClusterNodes } from './admin/index.js';
+export type {
+  ClusterFailoverMode,
+  ClusterInfo,
+  ClusterNodeEntry,
+  ClusterResetMode,
+  ClusterSetSlotState,
+  ClusterShard,
+  ClusterShardNode,
+  ClusterSlotNode,
+  ClusterSlotRange,
+  NodeOption,
+  NodeTarget,
+  SlotMove,
+} from './admin/index.js';
+export type { Aggregate, ClientKillFilter, PerNode, PerNodeOption, SlowlogEntry } from './fanout/index.js';

@@ -251,11 +251,12 @@ export class Router {
 
   /**
    * Sends a command to one given node, as fanout commands need. A connection that failed
-   * before the command was written is tried again (the node may just have restarted); nothing
+   * before the command was written is tried once more (the node may just have restarted); nothing
    * else is retried and nothing is redirected: the answer is that node's.
    */
   async executeOn(node: ClusterNode, command: RoutedCommand): Promise<RespReply> {
-    const attempts = this.#options.maxRedirections + 1;
+    // One more try only: a fanout must not wait many seconds on a node that is down for good.
+    const attempts = 2;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.send(node, command);
