@@ -93,6 +93,8 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
   private connecting: Promise<void> | undefined;
   private currentStatus: ClusterStatus = 'idle';
   private closing: Promise<void> | undefined;
+  /** Run when a graceful close starts (pub/sub unsubscribes); quit() awaits them. */
+  private readonly closeListeners = new Set<() => Promise<void>>();
   /** Commands accepted and not yet settled; a graceful close waits for them. */
   private active = 0;
   private onDrained: (() => void) | undefined;
@@ -279,6 +281,12 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       this.on('refresh', listener);
       return () => this.off('refresh', listener);
     },
+    onClose: (listener) => {
+      this.closeListeners.add(listener);
+      return () => {
+        this.closeListeners.delete(listener);
+      };
+    },
   }))(this as RedisCluster<boolean>);
 
   private async onEachNode(args: readonly CommandArgument[], selection: NodeSelection): Promise<NodeReply[]> {
@@ -376,6 +384,8 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       this.topology.stop();
       this.closing = (async () => {
         if (graceful) {
+          // Subscribers unsubscribe first, so that every message the nodes sent reaches its listeners.
+          await Promise.allSettled([...this.closeListeners].map((listener) => listener()));
           // Blocking commands could wait for ever; everything else sent before quit() finishes.
           this.pool.cutOffDedicated();
           if (this.active > 0) await new Promise<void>((resolve) => (this.onDrained = resolve));

@@ -53,6 +53,8 @@ export interface ClusterCore {
   releaseDedicated(address: string, connection: Connection, reusable: boolean): void;
   /** Calls `listener` after every refresh of the slot table; returns how to stop. */
   onRefresh(listener: (event: RefreshEvent) => void): () => void;
+  /** Calls `listener` when a graceful quit() starts; quit awaits it before cutting dedicated connections off. Returns how to stop. */
+  onClose(listener: () => Promise<void>): () => void;
 }
 
 /** Where an installed method finds its client's core; not exported from the package. */

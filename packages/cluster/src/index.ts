@@ -36,3 +36,5 @@ export type {
   SlotMove,
 } from './admin/index.js';
 export type { Aggregate, ClientKillFilter, PerNode, PerNodeOption, SlowlogEntry } from './fanout/index.js';
+export { ClusterSubscriber } from './pubsub/index.js';
+export type { ChannelName, ClusterSubscriberEvents, PubSubMessage, ResubscribedEvent, ResubscribeReason, SubscriptionKind } from './pubsub/index.js';

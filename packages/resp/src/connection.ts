@@ -75,7 +75,7 @@ class PendingCommand {
  * `close` event.
  *
  * Commands must answer with exactly one reply each: SUBSCRIBE, MONITOR and CLIENT REPLY
- * OFF/SKIP break the FIFO and belong to a dedicated subscriber connection.
+ * OFF/SKIP break the FIFO. Pub/sub runs on a `Subscriber`, which takes a connection for itself.
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
   /** The node's host, as given. */
@@ -107,6 +107,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private unsettled = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDeadline = Infinity;
+  /** Sees every reply before the FIFO does; see `interceptReplies`. */
+  private interceptor: ((reply: RespReply) => boolean) | undefined;
 
   constructor(options: ConnectionOptions) {
     super();
@@ -131,6 +133,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Commands written and still awaiting a reply (timed-out ones included until their reply comes). */
   get inFlightCount(): number {
     return this.inFlight.length;
+  }
+
+  /** Commands issued but not yet written: waiting for the handshake or for the coalesced write. */
+  get queuedCount(): number {
+    return this.unwritten.length;
   }
 
   /**
@@ -181,6 +188,17 @@ export class Connection extends EventEmitter<ConnectionEvents> {
         this.enqueue(commands[i], options?.timeout, settle, settle, false);
       }
     });
+  }
+
+  /**
+   * Offers every reply to `interceptor` before it is matched to a command: a reply for which it
+   * returns `true` is consumed and answers no command. This is how a protocol in which the server
+   * speaks unasked (pub/sub: messages, several confirmations for one SUBSCRIBE) keeps the FIFO in
+   * step: the interceptor takes the extra replies and lets exactly one through per command.
+   * `undefined` removes it. The interceptor must not throw.
+   */
+  interceptReplies(interceptor: ((reply: RespReply) => boolean) | undefined): void {
+    this.interceptor = interceptor;
   }
 
   /**
@@ -320,6 +338,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   private onReply(reply: RespReply): void {
+    if (this.interceptor !== undefined && this.interceptor(reply)) return;
     const command = this.inFlight.shift();
     if (command === undefined) {
       const error = new ConnectionError(`${this.address} sent a reply that no command was waiting for`, {

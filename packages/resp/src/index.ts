@@ -9,6 +9,8 @@ export {
 export type { RespParserOptions, RespReply } from './parser.js';
 export { Connection } from './connection.js';
 export type { BatchReply, ConnectionEvents, ConnectionState } from './connection.js';
+export { Subscriber } from './subscriber.js';
+export type { ChannelName, SubscriberEvents, SubscriptionKind } from './subscriber.js';
 export type { ConnectionOptions, SendOptions } from './connection-options.js';
 export {
   ConnectionError,
