@@ -43,9 +43,22 @@ async function tour(cluster: TestCluster): Promise<void> {
     line(`hgetall -> ${inspect(await client.hgetall('user:1000:profile'), { breakLength: Infinity })}`);
     line(`zrangeWithScores -> ${inspect(await client.zrangeWithScores('scores', 0, -1), { breakLength: Infinity })}`);
 
-    section('A multi-key command across slots is refused before it is sent');
-    const crossSlot = await client.call('MGET', 'user:1000', 'scores').catch((error: unknown) => error);
-    if (crossSlot instanceof CrossSlotError) line(crossSlot.message);
+    section('Multi-key commands across slots: split per node, answered in the caller\'s order');
+    const spread = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
+    await client.mset(Object.fromEntries(spread.map((key, i) => [key, `v${i}`])));
+    line(`keys on ${new Set(spread.map((key) => client.masterOf(keySlot(key))?.address)).size} masters; mget -> ${inspect(await client.mget(...spread), { breakLength: Infinity })}`);
+    line(`del of 3 of them across slots -> ${await client.del('alpha', 'charlie', 'echo')}`);
+    const crossSlot = await client.call('ZUNION', 2, 'alpha', 'bravo').catch((error: unknown) => error);
+    if (crossSlot instanceof CrossSlotError) line(`ZUNION has no client-side version: ${crossSlot.message.slice(0, 110)}...`);
+
+    section('Commands for every node: per node, or combined as the server says');
+    const sizes = await client.dbsize();
+    line(`dbsize per master: ${inspect(Object.fromEntries([...sizes].map(([id, size]) => [id.slice(0, 8), size])), { breakLength: Infinity })}`);
+    line(`dbsize({ aggregate: true }) -> ${await client.dbsize({ aggregate: true })}; ping -> ${await client.ping()}`);
+
+    section('A script, loaded where its keys live');
+    const incrementBy = client.defineScript({ script: 'return redis.call("INCRBY", KEYS[1], ARGV[1])', numberOfKeys: 1 });
+    line(`EVALSHA (EVAL once on NOSCRIPT) -> ${inspect(await incrementBy.run(['visits'], [5]))}, then ${inspect(await incrementBy.run(['visits'], [5]))}`);
 
     section('A slot moves while the client writes: MOVED is followed, the table patched');
     const key = 'user:1000';
@@ -74,6 +87,19 @@ async function tour(cluster: TestCluster): Promise<void> {
     const replies = await Promise.all(Array.from({ length: 10_000 }, (_, i) => client.incr(`counter:${i % 100}`)));
     const elapsed = performance.now() - started;
     line(`${replies.length} INCRs in ${elapsed.toFixed(1)} ms (${Math.round(replies.length / (elapsed / 1000)).toLocaleString('en-US')} commands/s)`);
+
+    section('A scan over every master');
+    const seen: string[] = [];
+    for await (const key of client.scanIterator({ match: 'counter:*', count: 500 })) seen.push(key);
+    line(`scanIterator({ match: 'counter:*' }) saw ${seen.length} keys, ${new Set(seen).size} distinct`);
+
+    section('Sharded pub/sub: the subscription lives on its slot\'s master');
+    const subscriber = client.subscriber();
+    const received = new Promise<string>((resolve) => subscriber.once('smessage', (channel, message) => resolve(`${channel}: ${message}`)));
+    await subscriber.ssubscribe('orders:{eu}');
+    line(`ssubscribe orders:{eu} on ${subscriber.nodeOf('shard', 'orders:{eu}')}; spublish reached ${await client.spublish('orders:{eu}', 'order #1')} subscriber`);
+    line(`received ${await received}`);
+    await subscriber.close();
 
     section('A master is killed: its replica takes over and the client follows');
     const victim = await cluster.slotOwner(keySlot('counter:0'));
