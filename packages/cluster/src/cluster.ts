@@ -15,6 +15,7 @@ import { type MultiKeyMethods, crossSlotHandler, installMultiKeyMethods } from '
 import { type PubSubMethods, installPubSubMethods } from './pubsub/index.js';
 import { type ScanMethods, installScanMethods } from './scan/index.js';
 import { type ScriptMethods, installScriptMethods } from './scripts/index.js';
+import { type TransactionMethods, installTransactionMethods } from './transaction/index.js';
 import { optionsFromUrl } from './url.js';
 
 export interface ClusterEvents {
@@ -445,6 +446,7 @@ installScanMethods(RedisCluster.prototype);
 installScriptMethods(RedisCluster.prototype);
 installPubSubMethods(RedisCluster.prototype);
 installAdminMethods(RedisCluster.prototype);
+installTransactionMethods(RedisCluster.prototype);
 
 // Each typed method builds its arguments and shapes its reply from one definition that the
 // pipeline shares; the interface merge gives the methods their precise types.
@@ -456,7 +458,8 @@ export interface RedisCluster<D extends boolean = true>
     ScanMethods<D>,
     ScriptMethods<D>,
     PubSubMethods<D>,
-    AdminMethods<D> {}
+    AdminMethods<D>,
+    TransactionMethods<D> {}
 installCommands(
   RedisCluster.prototype,
   (self, args, transform) => (self as RedisCluster<boolean>).sendCommand(args, transform),
