@@ -38,3 +38,5 @@ export type {
 export type { Aggregate, ClientKillFilter, PerNode, PerNodeOption, SlowlogEntry } from './fanout/index.js';
 export { ClusterSubscriber } from './pubsub/index.js';
 export type { ChannelName, ClusterSubscriberEvents, PubSubMessage, ResubscribedEvent, ResubscribeReason, SubscriptionKind } from './pubsub/index.js';
+// The command definitions, for layers that queue typed commands (the pipeline).
+export { COMMANDS, installCommands } from './commands/index.js';

@@ -1,3 +1,2 @@
-// This layer is filled in by its own issue; the package exists now so that the workspace,
-// the project references and the layering rules are in place from the start.
-export {};
+export { Pipeline, pipeline } from './pipeline.js';
+export type { ExecOptions } from './pipeline.js';
