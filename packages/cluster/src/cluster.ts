@@ -94,6 +94,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
   private connecting: Promise<void> | undefined;
   private currentStatus: ClusterStatus = 'idle';
   private closing: Promise<void> | undefined;
+  private readonly upperNames = new Map<string, string>();
   /** Run when a graceful close starts (pub/sub unsubscribes); quit() awaits them. */
   private readonly closeListeners = new Set<() => Promise<void>>();
   /** Commands accepted and not yet settled; a graceful close waits for them. */
@@ -112,6 +113,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       error: (error) => this.emitError(error),
     });
     this.router = new Router(this.#options, this.pool, this.topology, () => this.connect());
+    this[CORE] = this.makeCore();
   }
 
   /**
@@ -197,7 +199,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       if (multiNode !== undefined) {
         if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
         const reply = await this.track(multiNode(this[CORE], args));
-        const callback = this.responseCallbacks.get(info?.name.toUpperCase() ?? '') ?? transform;
+        const callback = info === undefined ? transform : (this.responseCallbacks.get(this.upperName(info)) ?? transform);
         return callback === undefined ? reply : callback(reply);
       }
       routed = this.route(args, options, info);
@@ -249,10 +251,16 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
   }
 
   /** The primitives the command families are built on; see `ClusterCore`. */
-  readonly [CORE]: ClusterCore = ((client: RedisCluster<boolean>): ClusterCore => ({
+  readonly [CORE]: ClusterCore;
+
+  // Built in the constructor, once the options are resolved.
+  private makeCore(): ClusterCore {
+    return ((client: RedisCluster<boolean>): ClusterCore => ({
     get decodeResponses(): boolean {
       return client.decodesResponses;
     },
+    maxRedirections: this.#options.maxRedirections,
+    retryDelays: this.#options.retryDelays,
     // Raw replies: internal callers must not see a user's response callbacks.
     send: (args) => this.track(this.router.execute(this.route(args, undefined))),
     batch: (commands) => this.sendBatch(commands),
@@ -289,6 +297,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       };
     },
   }))(this as RedisCluster<boolean>);
+  }
 
   private async onEachNode(args: readonly CommandArgument[], selection: NodeSelection): Promise<NodeReply[]> {
     if (!this.topology.discovered) await this.connect();
@@ -403,7 +412,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     if (!Array.isArray(args) || args.length === 0) throw new InvalidArgumentError('a command needs at least its name');
     if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
     const info = known ?? lookupCommand(args);
-    const name = info === undefined ? commandName(args) : info.name.toUpperCase();
+    const name = info === undefined ? commandName(args) : this.upperName(info);
     const refusal = CONNECTION_STATE_COMMANDS.get(name);
     if (refusal !== undefined) throw new InvalidArgumentError(`${name} ${refusal}`);
     const slot = commandSlot(args);
@@ -415,9 +424,19 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     return { args, name, slot, readOnly: info?.readonly === true, blocking, timeout };
   }
 
+  /** `GET`, `CLIENT|LIST`: computed once per command, not once per call, on the hot path. */
+  private upperName(info: CommandInfo): string {
+    let name = this.upperNames.get(info.name);
+    if (name === undefined) {
+      name = info.name.toUpperCase();
+      this.upperNames.set(info.name, name);
+    }
+    return name;
+  }
+
   /** The client-side version of a command whose keys span slots; undefined when they share one. */
   private splitHandler(info: CommandInfo, args: readonly CommandArgument[]): ReturnType<typeof crossSlotHandler> {
-    const handler = crossSlotHandler(info.name.toUpperCase());
+    const handler = crossSlotHandler(this.upperName(info));
     if (handler === undefined) return undefined;
     const keys = commandKeys(args);
     if (keys.length < 2) return undefined;

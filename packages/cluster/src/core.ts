@@ -1,4 +1,5 @@
 import type { BatchReply, CommandArgument, Connection, RedisError, RespReply } from '@hashslot/resp';
+import type { RetryDelays } from './options.js';
 import type { RefreshEvent } from './topology.js';
 
 /** A node as the client describes it to callers. */
@@ -29,6 +30,10 @@ export type NodeSelection = 'masters' | 'replicas' | 'all';
 export interface ClusterCore {
   /** Whether bulk replies are strings (`decodeResponses`), as transforms need to know. */
   readonly decodeResponses: boolean;
+  /** The client's `maxRedirections`: attempts of one operation are `maxRedirections + 1`. */
+  readonly maxRedirections: number;
+  /** The client's base retry delays (ms), attempt n waiting n times the base, at most `max`. */
+  readonly retryDelays: Readonly<Required<RetryDelays>>;
   /** One command routed by its keys, redirections followed. Rejects with its error. */
   send(args: readonly CommandArgument[]): Promise<RespReply>;
   /**

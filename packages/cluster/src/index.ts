@@ -40,3 +40,4 @@ export { ClusterSubscriber } from './pubsub/index.js';
 export type { ChannelName, ClusterSubscriberEvents, PubSubMessage, ResubscribedEvent, ResubscribeReason, SubscriptionKind } from './pubsub/index.js';
 // The command definitions, for layers that queue typed commands (the pipeline).
 export { COMMANDS, installCommands } from './commands/index.js';
+export type { Transaction, TransactionOptions, WatchSession } from './transaction/index.js';

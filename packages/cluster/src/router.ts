@@ -130,7 +130,7 @@ export class Router {
       };
       for (const i of pending) {
         try {
-          const node = states[i].askTarget ?? (await this.pick(commands[i], states[i].avoid));
+          const node = states[i].askTarget ?? (this.topology.discovered ? this.pickKnown(commands[i], states[i].avoid) : await this.pick(commands[i], states[i].avoid));
           const group = groups.get(node);
           if (group === undefined) groups.set(node, [i]);
           else group.push(i);
@@ -271,6 +271,11 @@ export class Router {
   /** The node for the command's next attempt, per slot, read-only-ness and `readFrom`. */
   private async pick(command: RoutedCommand, avoid: ClusterNode | undefined): Promise<ClusterNode> {
     if (!this.topology.discovered) await this.ensureDiscovered();
+    return this.pickKnown(command, avoid);
+  }
+
+  /** `pick` once the table is loaded: no promise per command where a batch picks thousands. */
+  private pickKnown(command: RoutedCommand, avoid: ClusterNode | undefined): ClusterNode {
     const shard = command.slot === undefined ? this.topology.randomShard() : this.topology.shardOf(command.slot);
     if (shard === undefined) {
       throw new ClusterDownError(

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, RedisError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
 import { commandSlot } from '@hashslot/slots';
-import { installCommands, type ChainCommands, type RedisCluster } from '@hashslot/cluster';
+import { installCommands, type ChainCommands, type RedisCluster, type Transaction, type TransactionOptions } from '@hashslot/cluster';
 
 /** What `exec()` may be told. */
 export interface ExecOptions {
@@ -73,12 +73,21 @@ export class Pipeline<D extends boolean = true> {
     return results;
   }
 
+  /**
+   * A transaction instead: MULTI ... EXEC on the one node that owns the slot all its keys share,
+   * retried on the new owner when the slot moved (see the client's `multi()`).
+   */
+  multi(options?: TransactionOptions): Transaction<D> {
+    return this.#client.multi(options);
+  }
+
   /** @internal Queues a built command; what every typed method calls. */
   enqueue(args: readonly CommandArgument[], transform: ((reply: RespReply) => unknown) | undefined): this {
     if (!Array.isArray(args) || args.length === 0) throw new InvalidArgumentError('a command needs at least its name');
     // Multi-key commands must stay in one slot: splitting them is the client's job, not a batch's.
     commandSlot(args);
-    this.#queue.push({ args: args.slice(), transform });
+    // Typed methods and call() build a fresh array; the connection copies it again when sent.
+    this.#queue.push({ args, transform });
     return this;
   }
 }

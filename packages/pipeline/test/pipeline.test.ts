@@ -61,6 +61,12 @@ describe('pipelines on a healthy cluster', () => {
     expect(p.length).toBe(2);
   });
 
+  it('runs a transaction from the pipeline on the slot\'s master', async () => {
+    const client = newClient({ startupNodes: shared() });
+    const results = await pipeline(client).multi().set('{pipe:tx}:a', '1').incr('{pipe:tx}:a').hgetall('{pipe:tx}:none').exec();
+    expect(results).toEqual(['OK', 2, {}]);
+  });
+
   it('throws the first error after every command ran with raiseOnError', async () => {
     const client = newClient({ startupNodes: shared() });
     await client.del('pipe:raise:list');

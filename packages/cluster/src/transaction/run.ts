@@ -1,0 +1,139 @@
+import { ConnectionError, type CommandArgument, type Connection } from '@hashslot/resp';
+import { AskError, ClusterDownError, ClusterError, LoadingError, MovedError, TryAgainError } from '../errors.js';
+import type { QueuedCommand } from './command.js';
+import { readExec, type SlotError } from './exec-reply.js';
+import { backoff, isKnownMaster, ownerOf, refreshOrGiveUp, untilSettled, type TransactionHost } from './host.js';
+
+/**
+ * Runs a transaction without WATCH on the master of `slot` (any master when `slot` is undefined):
+ * MULTI, the commands and EXEC in one write on a dedicated connection. When the slot is not
+ * where the table says (MOVED), is moving (ASK, TRYAGAIN) or its node is not ready, nothing ran
+ * and the whole transaction is sent again, at most `maxRedirections` times.
+ */
+export function runOnCluster(
+  host: TransactionHost,
+  commands: readonly QueuedCommand[],
+  slot: number | undefined,
+  timeout: number | undefined,
+): Promise<unknown[] | null> {
+  // Nothing to send: no node needs to be asked for an empty array.
+  if (commands.length === 0) return Promise.resolve([]);
+  if (host.closed()) return Promise.reject(new ClusterError('the client is closed', { command: 'EXEC' }));
+  return untilSettled(host.core, attempt(host, commands, slot, timeout));
+}
+
+async function attempt(
+  host: TransactionHost,
+  commands: readonly QueuedCommand[],
+  slot: number | undefined,
+  timeout: number | undefined,
+): Promise<unknown[] | null> {
+  const core = host.core;
+  const attempts = core.maxRedirections + 1;
+  const what = `the transaction (${commands.length} command${commands.length === 1 ? '' : 's'})`;
+  const options = timeout === undefined ? undefined : { timeout };
+  // Set by ASK: the next attempt goes to the importing node, with ASKING in front of MULTI.
+  let askTarget: string | undefined;
+  let lastError: Error | undefined;
+  for (let n = 1; n <= attempts; n++) {
+    let address: string;
+    try {
+      address = askTarget ?? (await ownerOf(core, slot));
+    } catch (error) {
+      if (!(error instanceof ClusterDownError)) throw error;
+      lastError = error;
+      await refreshOrGiveUp(host, what, error);
+      await backoff(core, 'clusterDown', n, attempts);
+      continue;
+    }
+    let connection: Connection;
+    try {
+      connection = await core.acquireDedicated(address);
+    } catch (error) {
+      // Could not connect: nothing was sent, so the table may have news (a failover).
+      if (!(error instanceof ConnectionError) || error.written) throw error;
+      lastError = error;
+      askTarget = undefined;
+      await refreshOrGiveUp(host, what, error);
+      await backoff(core, 'connection', n, attempts);
+      continue;
+    }
+    const asking = askTarget !== undefined;
+    // ASKING goes before MULTI, not before each command: inside MULTI it would be queued like any
+    // command, while the flag it sets lasts until EXEC (the server clears it only outside MULTI).
+    const batch: (readonly CommandArgument[])[] = asking ? [['ASKING'], ['MULTI']] : [['MULTI']];
+    for (const command of commands) batch.push(command.args);
+    batch.push(['EXEC']);
+    let read: ReturnType<typeof readExec> | undefined;
+    try {
+      const replies = await connection.sendBatch(batch, options);
+      read = readExec(replies, commands, { address, host: connection.host, asking });
+    } finally {
+      core.releaseDedicated(address, connection, read?.reusable === true);
+    }
+    const outcome = read.outcome;
+    switch (outcome.kind) {
+      case 'committed':
+        return outcome.results;
+      case 'conflict':
+        return null;
+      case 'failed':
+        throw outcome.error;
+      case 'unsent':
+        lastError = outcome.error;
+        askTarget = undefined;
+        await refreshOrGiveUp(host, what, outcome.error);
+        await backoff(core, 'connection', n, attempts);
+        break;
+      case 'slot':
+        lastError = outcome.error;
+        askTarget = await nextTarget(host, outcome.error, slot, address, askTarget, n, attempts, what);
+        break;
+    }
+  }
+  throw new ClusterError(
+    `TTL exhausted: ${what} was sent ${attempts} times (maxRedirections ${core.maxRedirections})${lastError === undefined ? '' : `; last reply: ${lastError.message}`}`,
+    { command: 'EXEC', cause: lastError },
+  );
+}
+
+/**
+ * Where the next attempt goes after the slot refused this one (`undefined`: the slot's master
+ * per the table), having waited or reloaded the table as the refusal calls for.
+ */
+async function nextTarget(
+  host: TransactionHost,
+  error: SlotError,
+  slot: number | undefined,
+  address: string,
+  askTarget: string | undefined,
+  n: number,
+  attempts: number,
+  what: string,
+): Promise<string | undefined> {
+  const core = host.core;
+  if (error instanceof AskError) {
+    const target = `${error.host}:${error.port}`;
+    // An importing node the pool does not know (a new node, or one behind natMap) cannot be
+    // reached by its announced address: wait for the migration to end, then MOVED leads there.
+    if (await isKnownMaster(core, target)) return target;
+    await backoff(core, 'tryAgain', n, attempts);
+    return undefined;
+  }
+  if (error instanceof TryAgainError) {
+    // Keys of the slot on both sides of a migration: only its end lets them be used together.
+    await backoff(core, 'tryAgain', n, attempts);
+    return askTarget;
+  }
+  if (error instanceof LoadingError) {
+    await backoff(core, 'loading', n, attempts);
+    return askTarget;
+  }
+  // MOVED, READONLY (a demoted master) or CLUSTERDOWN: the table is wrong or the cluster is
+  // changing. MOVED's address is the server's view, which natMap may translate: the reloaded
+  // table is what the pool can connect to.
+  await refreshOrGiveUp(host, what, error);
+  const stillThere = slot !== undefined && core.masterOf(slot)?.address === address;
+  if (stillThere || !(error instanceof MovedError)) await backoff(core, error instanceof ClusterDownError ? 'clusterDown' : 'moved', n, attempts);
+  return undefined;
+}
