@@ -36,6 +36,8 @@ export interface ConnectionEvents {
 
 const DEFAULT_CONNECT_TIMEOUT = 10_000;
 const DEFAULT_KEEP_ALIVE = 30_000;
+/** How long a graceful close waits for the node to close its side before cutting the socket. */
+const QUIT_GRACE_MS = 2_000;
 /**
  * The timeout sweep runs at most this often. Under a stall every command in flight is due at
  * nearly the same time; without a floor the sweep would run (and walk the queue) every millisecond.
@@ -516,8 +518,15 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   private endIfDrained(): void {
     // The handshake is owed too: ending before it would cut AUTH off mid-write.
     if (!this.handshakeDone || this.unsettled > 0 || this.unwritten.length > 0) return;
-    if (this.socket === undefined) this.finish(undefined);
-    else this.socket.end();
+    if (this.socket === undefined) {
+      this.finish(undefined);
+      return;
+    }
+    const socket = this.socket;
+    socket.end();
+    // A node that hangs (paused, unplugged) never answers our FIN: quit() must still end.
+    const cutOff = setTimeout(() => socket.destroy(), QUIT_GRACE_MS);
+    socket.once('close', () => clearTimeout(cutOff));
   }
 
   /** The socket is gone: every command still owed something fails, in order. */

@@ -121,3 +121,21 @@ describe('Connection options', () => {
     expect(conn.state).toBe('idle');
   });
 });
+
+describe('quit() against a node that never closes its side', () => {
+  it('ends within its grace period when the node is paused', async () => {
+    const server = await startServer();
+    try {
+      const conn = new Connection({ host: server.host, port: server.port, commandTimeout: 200 });
+      await conn.send(['PING']);
+      await server.pause();
+      const started = performance.now();
+      await conn.quit();
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(conn.state).toBe('closed');
+    } finally {
+      await server.resume();
+      await server.stop();
+    }
+  });
+});
