@@ -189,16 +189,26 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
    * callback set for the command replaces the transform.
    */
   async sendCommand(args: readonly CommandArgument[], transform?: Transform, options?: CommandOptions): Promise<unknown> {
+    // A command issued after a client-side composite (RENAME across slots...) on the same keys
+    // waits for it, so that the client never reorders its own caller's writes.
+    if (this.barriers.size > 0 && Array.isArray(args)) {
+      const earlier = this.barrierOn(args);
+      if (earlier !== undefined) await earlier;
+    }
     let routed: RoutedCommand;
     try {
       const info = Array.isArray(args) ? lookupCommand(args) : undefined;
       // Commands done over several nodes: sent to all, or split by slot when keys span slots.
       // Checked before routing so that a split command never builds a CrossSlotError to throw.
-      const multiNode =
-        info === undefined ? undefined : ((info.requestPolicy === undefined ? undefined : fanoutHandler(info)) ?? this.splitHandler(info, args));
+      const fanout = info === undefined ? undefined : fanoutHandler(info);
+      const split = fanout === undefined && info !== undefined ? this.splitHandler(info, args) : undefined;
+      const multiNode = fanout ?? split;
       if (multiNode !== undefined) {
         if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
-        const reply = await this.track(multiNode(this[CORE], args));
+        const work = multiNode(this[CORE], args);
+        // A blocking composite waits for other commands (the push it waits for may be ours).
+        if (split !== undefined && info?.blocking !== true) this.raiseBarrier(args, work);
+        const reply = await this.track(work);
         const callback = info === undefined ? transform : (this.responseCallbacks.get(this.upperName(info)) ?? transform);
         return callback === undefined ? reply : callback(reply);
       }
@@ -229,12 +239,17 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
    */
   async sendBatch(commands: readonly (readonly CommandArgument[])[]): Promise<BatchReply[]> {
     if (this.currentStatus === 'closing' || this.currentStatus === 'closed') return commands.map(() => new ClusterError('the client is closed'));
+    return this.runBatch(commands, false);
+  }
+
+  /** `internal`: a step of an operation accepted before quit(), which quit() waits for, so it may still run. */
+  private async runBatch(commands: readonly (readonly CommandArgument[])[], internal: boolean): Promise<BatchReply[]> {
     const results = new Array<BatchReply>(commands.length);
     const routed: RoutedCommand[] = [];
     const positions: number[] = [];
     for (const [i, args] of commands.entries()) {
       try {
-        routed.push(this.route(args, undefined));
+        routed.push(this.route(args, undefined, undefined, internal));
         positions.push(i);
       } catch (error) {
         results[i] = error instanceof RedisError ? error : new RedisError(String(error), { cause: error });
@@ -262,14 +277,14 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     maxRedirections: this.#options.maxRedirections,
     retryDelays: this.#options.retryDelays,
     // Raw replies: internal callers must not see a user's response callbacks.
-    send: (args) => this.track(this.router.execute(this.route(args, undefined))),
-    batch: (commands) => this.sendBatch(commands),
+    send: (args) => this.track(this.router.execute(this.route(args, undefined, undefined, true))),
+    batch: (commands) => this.runBatch(commands, true),
     onEachNode: (args, nodes) => this.onEachNode(args, nodes),
     sendToNode: async (address, args) => {
       if (!this.topology.discovered) await this.connect();
       const node = this.pool.get(address);
       if (node === undefined) throw new ClusterError(`${address} is not a node of the cluster`);
-      return this.track(this.router.executeOn(node, this.route(args, undefined)));
+      return this.track(this.router.executeOn(node, this.route(args, undefined, undefined, true)));
     },
     masters: async () => {
       if (!this.topology.discovered) await this.connect();
@@ -301,7 +316,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
 
   private async onEachNode(args: readonly CommandArgument[], selection: NodeSelection): Promise<NodeReply[]> {
     if (!this.topology.discovered) await this.connect();
-    const command = this.route(args, undefined);
+    const command = this.route(args, undefined, undefined, true);
     const shards = this.topology.allShards();
     const targets = [
       ...(selection === 'replicas' ? [] : shards.map((shard) => shard.master)),
@@ -408,9 +423,10 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     return this.closing;
   }
 
-  private route(args: readonly CommandArgument[], options: CommandOptions | undefined, known?: CommandInfo): RoutedCommand {
+  private route(args: readonly CommandArgument[], options: CommandOptions | undefined, known?: CommandInfo, internal = false): RoutedCommand {
     if (!Array.isArray(args) || args.length === 0) throw new InvalidArgumentError('a command needs at least its name');
-    if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
+    // Steps of an operation accepted before quit() still run: quit() waits for that operation.
+    if (!internal && (this.currentStatus === 'closing' || this.currentStatus === 'closed')) throw new ClusterError('the client is closed');
     const info = known ?? lookupCommand(args);
     const name = info === undefined ? commandName(args) : this.upperName(info);
     const refusal = CONNECTION_STATE_COMMANDS.get(name);
@@ -422,6 +438,27 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     let timeout = options?.timeout;
     if (timeout === undefined && blocking) timeout = blockingDeadline(blockMs, this.#options.commandTimeout);
     return { args, name, slot, readOnly: info?.readonly === true, blocking, timeout };
+  }
+
+  /** Keys of client-side composite commands in flight, with their completion. */
+  private readonly barriers = new Map<string, Promise<unknown>>();
+
+  private raiseBarrier(args: readonly CommandArgument[], work: Promise<unknown>): void {
+    const keys = commandKeys(args).map(barrierKey);
+    const done = work.then(noop, noop);
+    for (const key of keys) this.barriers.set(key, done);
+    void done.then(() => {
+      for (const key of keys) if (this.barriers.get(key) === done) this.barriers.delete(key);
+    });
+  }
+
+  private barrierOn(args: readonly CommandArgument[]): Promise<unknown> | undefined {
+    const waits: Promise<unknown>[] = [];
+    for (const key of commandKeys(args)) {
+      const barrier = this.barriers.get(barrierKey(key));
+      if (barrier !== undefined) waits.push(barrier);
+    }
+    return waits.length === 0 ? undefined : Promise.all(waits);
   }
 
   /** `GET`, `CLIENT|LIST`: computed once per command, not once per call, on the hot path. */
@@ -485,6 +522,13 @@ installCommands(
   // A wrong argument is a rejected promise like every other failure of a command method.
   (_self, error) => Promise.reject(error),
 );
+
+function noop(): void {}
+
+/** A key as barriers compare it: Buffers by their UTF-8 text (a string key has no other bytes). */
+function barrierKey(key: CommandArgument): string {
+  return typeof key === 'string' ? key : Buffer.isBuffer(key) ? key.toString('utf8') : String(key);
+}
 
 function summarize(node: ClusterNode): NodeSummary {
   return { address: node.address, host: node.host, port: node.port, id: node.id, role: node.role };

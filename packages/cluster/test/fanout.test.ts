@@ -128,3 +128,17 @@ describe('FLUSHALL on every master', () => {
     }
   });
 });
+
+describe('call() of commands every node answers for itself', () => {
+  it('merges PUBSUB NUMSUB and CHANNELS over every node, in the shape one node gives', async () => {
+    const client = newClient({ startupNodes: startupNodes() });
+    expect(await client.call('PUBSUB', 'NUMSUB', 'fanout:nobody')).toEqual(['fanout:nobody', 0]);
+    expect(Array.isArray(await client.call('PUBSUB', 'CHANNELS'))).toBe(true);
+    expect(typeof (await client.call('PUBSUB', 'NUMPAT'))).toBe('number');
+  });
+
+  it('gives the server\'s own error when every node refuses a one-succeeded command', async () => {
+    const client = newClient({ startupNodes: startupNodes() });
+    await expect(client.call('SCRIPT', 'KILL')).rejects.toMatchObject({ prefix: 'NOTBUSY' });
+  });
+});

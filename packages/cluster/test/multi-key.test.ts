@@ -571,3 +571,31 @@ describe('binary data through a client that decodes replies', () => {
     expect(await binaryClient.mget(a, b)).toEqual([binary(0xff), Buffer.from('y')]);
   });
 });
+
+describe('the caller\'s own commands around a client-side composite', () => {
+  it('keeps a write issued right after a cross-slot RENAME after it, as a single Redis would', async () => {
+    const client = newClient({ startupNodes: startupNodes() });
+    const [from, to] = ['mk:order:log', 'mk:order:archived'];
+    expect(keySlot(from)).not.toBe(keySlot(to));
+    await client.set(from, 'old');
+    // Same tick: the SET must land after the RENAME's DEL of the source, not between its steps.
+    const [renamed, written] = await Promise.all([client.rename(from, to), client.set(from, 'fresh')]);
+    expect([renamed, written]).toEqual(['OK', 'OK']);
+    expect(await client.get(from)).toBe('fresh');
+    expect(await client.get(to)).toBe('old');
+  });
+
+  it('finishes a cross-slot LMOVE accepted before quit(), instead of stranding the element', async () => {
+    const client = newClient({ startupNodes: startupNodes() });
+    const [source, destination] = ['mk:quit:src', 'mk:quit:dst'];
+    expect(keySlot(source)).not.toBe(keySlot(destination));
+    await client.del(source, destination);
+    await client.rpush(source, 'job');
+    const moved = client.lmove(source, destination, 'LEFT', 'RIGHT');
+    await client.quit();
+    expect(await moved).toBe('job');
+    const check = newClient({ startupNodes: startupNodes() });
+    expect(await check.lrange(destination, 0, -1)).toEqual(['job']);
+    expect(await check.llen(source)).toBe(0);
+  });
+});

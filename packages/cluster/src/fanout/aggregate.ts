@@ -14,7 +14,8 @@ export function aggregateReplies(command: string, policy: ResponsePolicy | undef
   if (policy === 'one_succeeded') {
     const success = replies.find((entry) => !(entry.reply instanceof RedisError));
     if (success !== undefined) return success.reply as RespReply;
-    throw failed(command, failures, 'every node');
+    // Every node refused alike (SCRIPT KILL with nothing running: NOTBUSY): the server's own words.
+    throw failures[0]?.error ?? failed(command, failures, 'every node');
   }
   if (failures.length > 0) throw failed(command, failures, `${failures.length} of ${replies.length} nodes`);
   const values = replies.map((entry) => entry.reply as RespReply);

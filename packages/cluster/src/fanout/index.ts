@@ -312,12 +312,24 @@ async function randomKey(core: ClusterCore): Promise<RespReply> {
   return null;
 }
 
+/** How PUBSUB's answers of every node make the cluster's, in the shape one node gives. */
+const PUBSUB_MERGES = new Map<string, (replies: Map<string, RespReply>) => RespReply>([
+  ['pubsub|channels', mergeUnique],
+  ['pubsub|shardchannels', mergeUnique],
+  ['pubsub|numsub', (replies) => Object.entries(sumPerChannel(replies)).flat()],
+  ['pubsub|shardnumsub', (replies) => Object.entries(sumPerChannel(replies)).flat()],
+  ['pubsub|numpat', (replies) => [...replies.values()].reduce<number>((sum, count) => sum + Number(count), 0)],
+]);
+
 /**
  * How `call()` runs a keyless command the server says goes to every master or every node:
  * sent to all of them and combined per its response policy. Commands whose replies cannot be
  * combined (INFO, MEMORY STATS...) are refused with the method that gives them per node.
  */
 export function fanoutHandler(info: CommandInfo): ((core: ClusterCore, args: readonly CommandArgument[]) => Promise<RespReply>) | undefined {
+  // PUBSUB has no policy in the table, yet every node knows only its own subscribers.
+  const pubsub = PUBSUB_MERGES.get(info.name);
+  if (pubsub !== undefined) return async (core, args) => pubsub(perNode(info.name.toUpperCase().replace('|', ' '), await core.onEachNode(args, 'all')));
   // WAIT only means something on the connection that carried the writes: see waitForReplicas.
   if ((info.requestPolicy !== 'all_shards' && info.requestPolicy !== 'all_nodes') || info.name === 'wait') return undefined;
   const nodes: NodeSelection = info.requestPolicy === 'all_nodes' ? 'all' : 'masters';
