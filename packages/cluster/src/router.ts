@@ -101,7 +101,9 @@ export class Router {
         return results.fill(asError(error));
       }
     }
-    const states: AttemptState[] = commands.map(() => ({ attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined }));
+    // Made on a command's first failure only: most commands of a batch never need one.
+    const states: (AttemptState | undefined)[] = new Array<AttemptState | undefined>(commands.length);
+    const stateOf = (i: number): AttemptState => (states[i] ??= { attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined });
     const attempts = this.#options.maxRedirections + 1;
     let pending: number[] = [];
     const solo: Promise<void>[] = [];
@@ -119,9 +121,9 @@ export class Router {
       const recoveries: Promise<void>[] = [];
       const settleFailure = (i: number, error: unknown, node: ClusterNode | undefined): void => {
         recoveries.push(
-          this.recover(error, commands[i], node, states[i]).then(
+          this.recover(error, commands[i], node, stateOf(i)).then(
             () => {
-              if (++states[i].attempt > attempts) results[i] = this.exhausted(commands[i], states[i]);
+              if (++stateOf(i).attempt > attempts) results[i] = this.exhausted(commands[i], stateOf(i));
               else retry.push(i);
             },
             (final: unknown) => void (results[i] = asError(final)),
@@ -130,7 +132,8 @@ export class Router {
       };
       for (const i of pending) {
         try {
-          const node = states[i].askTarget ?? (this.topology.discovered ? this.pickKnown(commands[i], states[i].avoid) : await this.pick(commands[i], states[i].avoid));
+          const state = states[i];
+          const node = state?.askTarget ?? (this.topology.discovered ? this.pickKnown(commands[i], state?.avoid) : await this.pick(commands[i], state?.avoid));
           const group = groups.get(node);
           if (group === undefined) groups.set(node, [i]);
           else group.push(i);
@@ -151,7 +154,7 @@ export class Router {
           const positions: number[] = [];
           for (const i of indices) {
             // An ASK applies to the next command only: ASKING goes right in front of it.
-            if (states[i].askTarget !== undefined) batch.push(['ASKING']);
+            if (states[i]?.askTarget !== undefined) batch.push(['ASKING']);
             positions.push(batch.length);
             batch.push(commands[i].args);
           }
@@ -159,7 +162,8 @@ export class Router {
           let retire = false;
           for (const [k, i] of indices.entries()) {
             const reply = replies[positions[k]];
-            states[i].askTarget = undefined;
+            const state = states[i];
+            if (state !== undefined) state.askTarget = undefined;
             if (reply instanceof RedisError) {
               if (reply instanceof TimeoutError && reply.written) retire = true;
               settleFailure(i, reply, node);

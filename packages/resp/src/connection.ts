@@ -179,6 +179,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
    */
   sendBatch(commands: readonly CommandArgs[], options?: SendOptions): Promise<BatchReply[]> {
     if (commands.length === 0) return Promise.resolve([]);
+    // One clock read for the whole batch: its commands share a deadline anyway.
+    const now = performance.now();
     return new Promise<BatchReply[]>((resolve) => {
       const results = new Array<BatchReply>(commands.length);
       let missing = commands.length;
@@ -187,7 +189,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
           results[i] = reply;
           if (--missing === 0) resolve(results);
         };
-        this.enqueue(commands[i], options?.timeout, settle, settle, false);
+        this.enqueue(commands[i], options?.timeout, settle, settle, false, now);
       }
     });
   }
@@ -245,6 +247,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     onReply: (reply: RespReply) => void,
     onError: (error: RedisError) => void,
     rejectReplyErrors: boolean,
+    now?: number,
   ): void {
     if (!Array.isArray(args)) {
       onError(new InvalidArgumentError(`a command is an array of arguments; got ${typeof args}`));
@@ -262,7 +265,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       return;
     }
     const timeoutMs = timeout ?? this.commandTimeout;
-    const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : 0;
+    const deadline = timeoutMs > 0 ? (now ?? performance.now()) + timeoutMs : 0;
     const deliver = rejectReplyErrors
       ? (reply: RespReply) => (reply instanceof ReplyError ? onError(reply) : onReply(reply))
       : onReply;
