@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import { RespParser, type RespReply } from '@hashslot/resp';
 import { keySlot } from '@hashslot/slots';
 import { CrossSlotError, RedisCluster, type RefreshEvent } from '@hashslot/cluster';
+import { pipeline } from '@hashslot/pipeline';
 import { startCluster, waitFor, type TestCluster } from '@hashslot/test-cluster';
 
 function section(title: string): void {
@@ -87,6 +88,18 @@ async function tour(cluster: TestCluster): Promise<void> {
     const replies = await Promise.all(Array.from({ length: 10_000 }, (_, i) => client.incr(`counter:${i % 100}`)));
     const elapsed = performance.now() - started;
     line(`${replies.length} INCRs in ${elapsed.toFixed(1)} ms (${Math.round(replies.length / (elapsed / 1000)).toLocaleString('en-US')} commands/s)`);
+
+    section('A pipeline over every master, and a transaction on one slot');
+    const batch = pipeline(client);
+    for (let i = 0; i < 1_000; i++) batch.set(`pipe:${i}`, String(i));
+    batch.get('pipe:999').hgetall('user:1000:profile').incr('visits');
+    const batchReplies = await batch.exec();
+    line(`1,003 commands, one write per master; the last three: ${inspect(batchReplies.slice(-3), { breakLength: Infinity })}`);
+    const committed = await client.multi().set('{cart:7}:items', '3').incrby('{cart:7}:total', 42).exec();
+    line(`multi().set().incrby().exec() on ${client.masterOf(keySlot('{cart:7}'))?.address} -> ${inspect(committed)}`);
+    const session = await client.watch('{cart:7}:total');
+    await client.incr('{cart:7}:total'); // someone else changes the watched key
+    line(`a watched key changed before exec -> ${inspect(await session.multi().set('{cart:7}:total', '0').exec())} (nothing applied)`);
 
     section('A scan over every master');
     const seen: string[] = [];
