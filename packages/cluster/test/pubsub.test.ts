@@ -195,6 +195,29 @@ describe('pub/sub on a healthy cluster', () => {
     await client.unsubscribe('never-subscribed');
   });
 
+  it('sunsubscribe of shard channels in different slots of one node ends them all (no CROSSSLOT, no zombie)', async () => {
+    const client = newClient({ startupNodes: sharedStartupNodes() });
+    await client.connect();
+    const [[master, names]] = [...namesOnEveryMaster(client, 'cross', 3)];
+    const [x, y, z] = names;
+    expect(new Set(names.map((name) => keySlot(name))).size).toBe(3);
+    const subscriber = client.subscriber();
+    const got: string[] = [];
+    subscriber.on('smessage', (channel) => got.push(channel));
+    await subscriber.ssubscribe(x, y, z);
+    await subscriber.sunsubscribe(x, y);
+    expect(subscriber.subscriptions('shard')).toEqual([z]);
+    const [host, port] = [master.slice(0, master.lastIndexOf(':')), Number(master.slice(master.lastIndexOf(':') + 1))];
+    expect(await numsub(host, port, x, true)).toBe(0);
+    expect(await numsub(host, port, y, true)).toBe(0);
+    expect(await numsub(host, port, z, true)).toBe(1);
+    await client.spublish(x, 'gone');
+    await client.spublish(z, 'here');
+    await waitFor(() => got.includes(z), { description: 'the message on the channel still subscribed' });
+    expect(got).toEqual([z]);
+    await subscriber.close();
+  });
+
   it('yields messages through an async iterator, and break detaches it without unsubscribing', async () => {
     const client = newClient({ startupNodes: sharedStartupNodes() });
     const subscriber = client.subscriber();
@@ -360,6 +383,104 @@ describe('sharded subscriptions follow their slot', () => {
       expect(events).toHaveLength(1);
       expect(unhandled.errors).toEqual([]);
     } finally {
+      unhandled.stop();
+    }
+  });
+
+  /** Two connections to a node: one to keep it busy with DEBUG SLEEP, one whose command waits behind it. */
+  async function busyNode(node: { host: string; port: number }): Promise<{ sleep(seconds: number): Promise<unknown>; send(args: (string | number)[]): Promise<unknown>; close(): void }> {
+    const sleeper = new Connection({ host: node.host, port: node.port });
+    const admin = new Connection({ host: node.host, port: node.port });
+    await Promise.all([sleeper.send(['PING']), admin.send(['PING'])]);
+    return {
+      sleep: (seconds) => sleeper.send(['DEBUG', 'SLEEP', seconds]),
+      send: (args) => admin.send(args),
+      close: () => (sleeper.destroy(), admin.destroy()),
+    };
+  }
+
+  it('re-places a shard subscription its node drops in the same read as the confirmation (not silently dead)', async () => {
+    const unhandled = watchUnhandled();
+    const client = newClient({ startupNodes: startupNodes() });
+    await client.connect();
+    const channel = 'dropped-at-once:{d5}';
+    const slot = keySlot(channel);
+    const source = await cluster.slotOwner(slot);
+    const target = cluster.masters().find((node) => node.id !== source.id)!;
+    const busy = await busyNode(source);
+    const importer = new Connection({ host: target.host, port: target.port });
+    try {
+      await cluster.moveSlot(slot, target, { stopAt: 'migrating' });
+      const subscriber = client.subscriber();
+      // A channel already on the source, so that the SSUBSCRIBE goes out on an open connection.
+      let neighbour = '';
+      for (let i = 0; neighbour === ''; i++) {
+        const name = `neighbour:${i}`;
+        if (keySlot(name) !== slot && (await cluster.slotOwner(keySlot(name))).id === source.id) neighbour = name;
+      }
+      await subscriber.ssubscribe(neighbour);
+      const sleeping = busy.sleep(0.5);
+      await sleep(50);
+      const subscribing = subscriber.ssubscribe(channel);
+      await sleep(50);
+      // The end of the migration: the source hands the slot over just after confirming our
+      // SSUBSCRIBE (the confirmation and its own `sunsubscribe` push leave in one write when it
+      // wakes up), then the target takes it. Had the target claimed it first, the source would
+      // learn that by gossip as it wakes and answer MOVED instead.
+      const handedOver = busy.send(['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]);
+      await Promise.all([sleeping, handedOver]);
+      await importer.send(['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]);
+      await subscribing;
+      expect(subscriber.nodeOf('shard', channel)).toBe(`${target.host}:${target.port}`);
+      expect(await numsub(target.host, target.port, channel, true)).toBe(1);
+      await publishAndReceive(client, subscriber, channel, 'after', 3);
+      expect(unhandled.errors).toEqual([]);
+    } finally {
+      busy.close();
+      importer.destroy();
+      unhandled.stop();
+    }
+  });
+
+  it('keeps an unrelated channel on the old node when its SUNSUBSCRIBE (make before break) meets the node dropping the slot', async () => {
+    const unhandled = watchUnhandled();
+    let source = cluster.masters()[0];
+    const names: string[] = [];
+    for (let i = 0; names.length < 2; i++) {
+      const name = `mbb:${i}`;
+      if ((await cluster.slotOwner(keySlot(name))).id === source.id && (names.length === 0 || keySlot(name) !== keySlot(names[0]))) names.push(name);
+    }
+    const [moving, staying] = names;
+    const slot = keySlot(moving);
+    source = await cluster.slotOwner(slot);
+    const target = cluster.masters().find((node) => node.id !== source.id)!;
+    // Asks only the target for the table, which then names it before the source let go.
+    const client = newClient({ startupNodes: [{ host: target.host, port: target.port }], followCluster: false });
+    const busy = await busyNode(source);
+    const importer = new Connection({ host: target.host, port: target.port });
+    try {
+      const subscriber = client.subscriber();
+      const events = resubscribedEvents(subscriber);
+      await subscriber.ssubscribe(moving, staying);
+      await cluster.moveSlot(slot, target, { stopAt: 'migrating' });
+      const sleeping = busy.sleep(0.5);
+      await sleep(50);
+      await importer.send(['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]);
+      const handedOver = busy.send(['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]);
+      // The refresh moves `moving` to the target and sends SUNSUBSCRIBE to the sleeping source,
+      // behind the SETSLOT: the node's own push overtakes the answer, which is MOVED.
+      await client.refresh();
+      await Promise.all([sleeping, handedOver]);
+      await waitFor(() => subscriber.nodeOf('shard', moving) === `${target.host}:${target.port}`, { description: 'the moved channel on the target' });
+      await sleep(200);
+      expect(events.filter((event) => event.channel === staying)).toEqual([]);
+      expect(subscriber.nodeOf('shard', staying)).toBe(`${source.host}:${source.port}`);
+      await publishAndReceive(client, subscriber, staying, 'staying', 5);
+      await publishAndReceive(client, subscriber, moving, 'moving', 5);
+      expect(unhandled.errors).toEqual([]);
+    } finally {
+      busy.close();
+      importer.destroy();
       unhandled.stop();
     }
   });

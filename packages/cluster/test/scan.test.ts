@@ -224,6 +224,47 @@ describe('collection scans when the key moves', () => {
     expect(client.masterOf(slot)?.address).toBe(`${target.host}:${target.port}`);
   });
 
+  it('hscanIterator, sscanIterator and zscanIterator follow ASK to the importing node during a live reshard', async () => {
+    const unhandled = watchUnhandled();
+    try {
+      const [hash, set, zset, stays] = ['h', 's', 'z', 'other'].map((name) => `scanask:{ask}${name}`);
+      const size = 5_000;
+      await client.call('HSET', hash, ...Array.from({ length: size }, (_, i) => [`f${i}`, `v${i}`]).flat());
+      await client.call('SADD', set, ...Array.from({ length: size }, (_, i) => `m${i}`));
+      await client.call('ZADD', zset, ...Array.from({ length: size }, (_, i) => [i, `z${i}`]).flat());
+      await client.call('SET', stays, 'x');
+      const slot = keySlot(hash);
+      const source = await cluster.slotOwner(slot);
+      const target = cluster.masters().find((master) => master.id !== source.id)!;
+      // The set and the sorted set move before their scans start; the hash moves mid-scan.
+      const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [set, zset] });
+      try {
+        const fields = new Set<string>();
+        let moved = false;
+        for await (const [field] of client.hscanIterator(hash, { count: 100, failoverTimeout: 2000 })) {
+          fields.add(field);
+          if (!moved && fields.size >= 300) {
+            moved = true;
+            await client.call('MIGRATE', target.host, target.port, '', 0, 5000, 'KEYS', hash);
+          }
+        }
+        expect(moved).toBe(true);
+        expect(fields.size).toBe(size);
+        const members = new Set(await collect(client.sscanIterator(set, { count: 100, failoverTimeout: 2000 })));
+        expect(members.size).toBe(size);
+        const scored = await collect(client.zscanIterator(zset, { count: 100, failoverTimeout: 2000 }));
+        expect(new Set(scored.map(({ member }) => member)).size).toBe(size);
+        // Still mid-migration: the slot is the source's, the keys are the target's.
+        expect(client.masterOf(slot)?.address).toBe(`${source.host}:${source.port}`);
+      } finally {
+        await migration.finish();
+      }
+      expect(unhandled.errors).toEqual([]);
+    } finally {
+      unhandled.stop();
+    }
+  });
+
   it("sscanIterator sees every member when the key's master is killed mid-scan", async () => {
     const unhandled = watchUnhandled();
     try {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Connection, type ConnectionState } from './connection.js';
 import type { ConnectionOptions } from './connection-options.js';
 import type { CommandArgs } from './encoder.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, ReplyError } from './errors.js';
 import type { RespReply } from './parser.js';
 import { Queue } from './queue.js';
 
@@ -57,7 +57,18 @@ interface Expected {
   readonly names: readonly ChannelName[] | undefined;
   /** How many of `names` were confirmed. */
   confirmed: number;
+  /**
+   * For the PING sent behind each SUNSUBSCRIBE: whether it may still take the SUNSUBSCRIBE's
+   * late answer (a redirection error) before its own PONG.
+   */
+  absorbsRedirection?: boolean;
 }
+
+/**
+ * Error prefixes a SUNSUBSCRIBE of a slot the node no longer serves is answered with (Redis 7.0
+ * redirects it like any keyed command); a PING never is, so its own reply is never mistaken.
+ */
+const REDIRECTIONS: ReadonlySet<string> = new Set(['MOVED', 'ASK', 'CLUSTERDOWN', 'TRYAGAIN']);
 
 /**
  * A pub/sub connection: SUBSCRIBE, PSUBSCRIBE and SSUBSCRIBE (and their unsubscribes) on one
@@ -155,7 +166,12 @@ export class Subscriber<V extends string | Buffer = string> extends EventEmitter
     return this.run('PUNSUBSCRIBE', 'punsubscribe', patterns ?? [], true);
   }
 
-  /** SUNSUBSCRIBE the shard channels, or every shard channel when none is given. */
+  /**
+   * SUNSUBSCRIBE the shard channels, or every shard channel when none is given. Resolves once the
+   * channels are gone, which includes the node dropping them by itself (its slot moved) just
+   * before the command ran: the node then answers the command itself with `MOVED` or
+   * `CLUSTERDOWN`, which is absorbed, as the channels are gone anyway.
+   */
   sunsubscribe(channels?: readonly ChannelName[]): Promise<void> {
     return this.run('SUNSUBSCRIBE', 'sunsubscribe', channels ?? [], true);
   }
@@ -190,8 +206,21 @@ export class Subscriber<V extends string | Buffer = string> extends EventEmitter
     await this.whenReady();
     const copy = names.slice();
     // A closing or closed connection refuses the command without sending it: nothing is owed then.
-    if (this.connection.state === 'ready') this.expected.push({ word, names: copy.length === 0 ? undefined : copy, confirmed: 0 });
-    await this.connection.send([command, ...copy] as CommandArgs);
+    const sending = this.connection.state === 'ready';
+    if (sending) this.expected.push({ word, names: copy.length === 0 ? undefined : copy, confirmed: 0 });
+    const reply = this.connection.send([command, ...copy] as CommandArgs);
+    if (sending && word === 'sunsubscribe') {
+      // A node that drops a slot's shard channels by itself pushes `sunsubscribe ch` for each, which
+      // is indistinguishable from the confirmation of our own SUNSUBSCRIBE ch and may overtake it;
+      // the command's own answer (a second push, or MOVED/CLUSTERDOWN on Redis 7.0) then comes
+      // after. A PING sent right behind bounds where that late twin can arrive: it is absorbed
+      // until the PONG, so it is never taken for the answer to the next command.
+      this.expected.push({ word: '', names: [], confirmed: 0, absorbsRedirection: true });
+      this.connection.send(['PING']).catch(() => {
+        // The connection died or the PING timed out: the connection reports that itself.
+      });
+    }
+    await reply;
   }
 
   /**
@@ -226,6 +255,12 @@ export class Subscriber<V extends string | Buffer = string> extends EventEmitter
         const confirmation = CONFIRMATIONS.get(word);
         if (confirmation !== undefined) return this.confirm(word, confirmation.kind, confirmation.subscribing, a as V | null);
       }
+    }
+    const head = this.expected.peek();
+    if (head?.absorbsRedirection === true && reply instanceof ReplyError && REDIRECTIONS.has(reply.prefix)) {
+      // The late answer of the SUNSUBSCRIBE in front, already settled by the node's own push.
+      head.absorbsRedirection = false;
+      return true;
     }
     // Anything else is the whole answer to the oldest command: an error reply, PONG, or `['pong', '']`
     // in subscribed mode.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@hashslot/test-cluster';
+import { startCluster, startServer } from '@hashslot/test-cluster';
 import { sharedCluster } from '@hashslot/test-cluster/vitest';
 import { Connection, ConnectionError, InvalidArgumentError, ReplyError, Subscriber, type SubscriptionKind } from '@hashslot/resp';
 import { onCommands, startFakeServer } from './fake-server.js';
@@ -222,6 +222,49 @@ describe('Subscriber on a cluster node', () => {
   });
 });
 
+describe('Subscriber on a cluster node that drops a slot', () => {
+  let cluster: Awaited<ReturnType<typeof startCluster>>;
+  beforeAll(async () => {
+    cluster = await startCluster({ masters: 3, replicasPerMaster: 0 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('SUNSUBSCRIBE overtaken by the node dropping the slot (then answered MOVED) leaves the connection in step', async () => {
+    const channel = 'news';
+    const asker = connectionTo(cluster.startupNodes[0].port);
+    const slot = (await asker.send(['CLUSTER', 'KEYSLOT', channel])) as number;
+    const owner = await cluster.slotOwner(slot);
+    const other = cluster.masters().find((node) => node.id !== owner.id)!;
+    const sleeper = connectionTo(owner.port);
+    const admin = connectionTo(owner.port);
+    await Promise.all([sleeper.send(['PING']), admin.send(['PING'])]);
+    const sub = subscriberTo(owner.port);
+    const closed: unknown[] = [];
+    sub.on('close', (error) => closed.push(error));
+    await sub.ssubscribe([channel]);
+    // The node is busy while the slot is handed away and our SUNSUBSCRIBE arrives: it runs the
+    // SETSLOT first (pushing `sunsubscribe news`), then answers the SUNSUBSCRIBE with MOVED.
+    const sleeping = sleeper.send(['DEBUG', 'SLEEP', '0.3']);
+    await sleep(50);
+    const setslot = admin.send(['CLUSTER', 'SETSLOT', slot, 'NODE', other.id]);
+    await sleep(20);
+    const unsubscribed = sub.sunsubscribe([channel]);
+    const pinged = sub.ping();
+    await Promise.all([sleeping, setslot]);
+    await expect(unsubscribed).resolves.toBeUndefined();
+    await expect(pinged).resolves.toBeUndefined();
+    await sleep(50);
+    expect(closed).toEqual([]);
+    expect(sub.state).toBe('ready');
+    expect(sub.subscriptions('shard')).toEqual([]);
+    await sub.ping();
+    // Handed back, so that the other tests of this cluster see the table they started with.
+    await admin.send(['CLUSTER', 'SETSLOT', slot, 'NODE', owner.id]);
+  });
+});
+
 /** RESP2 encoding of a push or confirmation, for the fake server. */
 function push(...items: (string | number | null)[]): string {
   return `*${items.length}\r\n${items.map((item) => (item === null ? '$-1\r\n' : typeof item === 'number' ? `:${item}\r\n` : `$${Buffer.byteLength(item)}\r\n${item}\r\n`)).join('')}`;
@@ -256,32 +299,45 @@ describe('Subscriber against a scripted server (what a real one rarely or never 
     }
   });
 
-  it('takes an unasked SUNSUBSCRIBE that overtakes the reply to SUNSUBSCRIBE as its confirmation, and drops the late twin', async () => {
-    const fake = await startFakeServer((socket) => {
-      onCommands(socket, (commands) => {
-        for (const [name, ...names] of commands) {
-          if (name === 'SSUBSCRIBE') socket.write(names.map((channel, i) => push('ssubscribe', channel, i + 1)).join(''));
-          // The slot was deleted just before the command ran: the push, then the command's own reply.
-          if (name === 'SUNSUBSCRIBE') socket.write(push('sunsubscribe', names[0], 0) + push('sunsubscribe', names[0], 0));
-          if (name === 'PING') socket.write('+PONG\r\n');
-        }
+  // Redis 7.0 redirects SUNSUBSCRIBE like a keyed command (MOVED, or CLUSTERDOWN for a slot no
+  // node serves); a server that answers it without redirecting would send a second push.
+  for (const [twin, lateAnswer] of [
+    ['MOVED', '-MOVED 1234 127.0.0.1:7001\r\n'],
+    ['CLUSTERDOWN', '-CLUSTERDOWN Hash slot not served\r\n'],
+    ['a second push', push('sunsubscribe', 'gone', 0)],
+  ] as const) {
+    it(`SUNSUBSCRIBE overtaken by the node's own push stays in step when the late answer is ${twin}`, async () => {
+      const fake = await startFakeServer((socket) => {
+        onCommands(socket, (commands) => {
+          for (const [name, ...names] of commands) {
+            if (name === 'SSUBSCRIBE') socket.write(names.map((channel, i) => push('ssubscribe', channel, i + 1)).join(''));
+            // The slot was deleted just before the command ran: the node's push, then the command's own answer.
+            if (name === 'SUNSUBSCRIBE') socket.write(push('sunsubscribe', names[0], 0) + lateAnswer);
+            if (name === 'PING') socket.write(push('pong', ''));
+          }
+        });
       });
+      try {
+        const sub = subscriberTo(fake.port);
+        const reported: unknown[] = [];
+        const closed: unknown[] = [];
+        sub.on('server unsubscribe', (...args) => reported.push(args));
+        sub.on('close', (error) => closed.push(error));
+        await sub.ssubscribe(['gone']);
+        await sub.sunsubscribe(['gone']);
+        await sub.ping();
+        // A MOVED that was the late twin must not be taken for the answer to a later command.
+        await sub.ssubscribe(['next']);
+        await sleep(10);
+        expect(reported).toEqual([]);
+        expect(closed).toEqual([]);
+        expect(sub.subscriptions('shard')).toEqual(['next']);
+        expect(sub.state).toBe('ready');
+      } finally {
+        await fake.close();
+      }
     });
-    try {
-      const sub = subscriberTo(fake.port);
-      const reported: unknown[] = [];
-      sub.on('server unsubscribe', (...args) => reported.push(args));
-      await sub.ssubscribe(['gone']);
-      await sub.sunsubscribe(['gone']);
-      await sub.ping();
-      await sleep(10);
-      expect(reported).toEqual([]);
-      expect(sub.subscriptions('shard')).toEqual([]);
-      expect(sub.state).toBe('ready');
-    } finally {
-      await fake.close();
-    }
-  });
+  }
 
   it('delivers messages interleaved between the confirmations of one command, fed one byte at a time', async () => {
     const fake = await startFakeServer((socket) => {

@@ -110,6 +110,13 @@ class Subscription {
   leaving: Link | undefined;
   /** The first placement, which a second subscribe call to the same name waits for. */
   placing: Promise<void> | undefined;
+  /**
+   * The link whose node dropped it while its SUBSCRIBE was being confirmed: the node's push can
+   * come in the same read as the confirmation, and its event before the placing run resumes.
+   */
+  droppedBy: Link | undefined;
+  /** `host:port` of the last node that dropped it by itself, until it is placed again. */
+  droppedFrom: string | undefined;
 
   constructor(
     readonly kind: SubscriptionKind,
@@ -163,6 +170,12 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
   readonly #core: ClusterCore;
   readonly #client: SubscriberClient;
   private readonly wanted: Record<SubscriptionKind, Map<string, Subscription>> = {
+    channel: new Map(),
+    pattern: new Map(),
+    shard: new Map(),
+  };
+  /** Names whose unsubscribe is in flight, with how many: their messages are still delivered. */
+  private readonly draining: Record<SubscriptionKind, Map<string, number>> = {
     channel: new Map(),
     pattern: new Map(),
     shard: new Map(),
@@ -334,37 +347,73 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
     if (this.state === 'closed' || (this.state === 'closing' && !closing)) return;
     const wanted = this.wanted[kind];
     const targets = names.length === 0 ? [...wanted.values()] : names.map((name) => wanted.get(keyOf(name)));
-    const perLink = new Map<Link, ChannelName[]>();
-    const add = (link: Link | undefined, name: ChannelName): void => {
+    // One command per link and, for shard channels, per slot: SUNSUBSCRIBE of names in different
+    // slots is refused with CROSSSLOT, which would leave them subscribed on the node.
+    const groups = new Map<string, { link: Link; members: Subscription[]; restore: boolean }>();
+    const add = (link: Link | undefined, subscription: Subscription, restore: boolean): void => {
       if (link === undefined || link.closed) return;
-      const list = perLink.get(link);
-      if (list === undefined) perLink.set(link, [name]);
-      else list.push(name);
+      const id = `${link.address} ${kind === 'shard' ? subscription.slot : ''}`;
+      let group = groups.get(id);
+      if (group === undefined || group.link !== link) {
+        group = { link, members: [], restore };
+        groups.set(id, group);
+      }
+      group.members.push(subscription);
     };
     for (const subscription of targets) {
       if (subscription === undefined || wanted.get(subscription.key) !== subscription) continue;
       wanted.delete(subscription.key);
+      const active = subscription.active;
       subscription.run = undefined;
-      add(subscription.link, subscription.name);
-      add(subscription.leaving, subscription.name);
+      // Only a confirmed subscription can be put back if the node refuses to end it.
+      add(subscription.link, subscription, active);
+      add(subscription.leaving, subscription, false);
       this.detach(subscription);
+      // Messages the node sends before it confirms still reach the listeners.
+      this.drain(kind, subscription.key, 1);
     }
-    await Promise.all(
-      [...perLink].map(async ([link, list]) => {
+    const outcomes = await Promise.allSettled(
+      [...groups.values()].map(async ({ link, members, restore }) => {
         link.busy++;
         try {
-          await link.subscriber[UNSUBSCRIBE[kind]](list);
+          await link.subscriber[UNSUBSCRIBE[kind]](members.map((subscription) => subscription.name));
         } catch (error) {
-          // A dead connection took its subscriptions with it, and a node that answers MOVED for
-          // SUNSUBSCRIBE no longer has the slot, whose shard channels it dropped with it.
-          const moved = error instanceof ReplyError && classifyReplyError(error, link.connection.host) instanceof MovedError;
-          if (!(error instanceof ConnectionError) && !moved) throw error;
+          // A dead connection took its subscriptions with it, and a node that answers MOVED (or
+          // CLUSTERDOWN) for SUNSUBSCRIBE no longer has the slot, whose shard channels it dropped.
+          const classified = error instanceof ReplyError ? classifyReplyError(error, link.connection.host) : error;
+          if (error instanceof ConnectionError || classified instanceof MovedError || classified instanceof ClusterDownError) return;
+          // The node may still hold them: they stay subscribed as far as the client goes, rather
+          // than deliver messages nobody is told about.
+          if (restore && !link.closed && !link.released) this.restore(link, members);
+          throw classified;
         } finally {
           link.busy--;
+          for (const subscription of members) this.drain(kind, subscription.key, -1);
           this.releaseIfUnused(link);
         }
       }),
     );
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure !== undefined) throw (failure as PromiseRejectedResult).reason;
+  }
+
+  /** Counts unsubscribes in flight per name, whose messages are still delivered. */
+  private drain(kind: SubscriptionKind, key: string, delta: 1 | -1): void {
+    const draining = this.draining[kind];
+    const count = (draining.get(key) ?? 0) + delta;
+    if (count > 0) draining.set(key, count);
+    else draining.delete(key);
+  }
+
+  /** Puts back subscriptions the node refused to end, unless they were subscribed anew meanwhile. */
+  private restore(link: Link, members: readonly Subscription[]): void {
+    for (const subscription of members) {
+      const wanted = this.wanted[subscription.kind];
+      if (wanted.has(subscription.key)) continue;
+      wanted.set(subscription.key, subscription);
+      this.attach(subscription, link);
+      subscription.active = true;
+    }
   }
 
   /**
@@ -409,7 +458,8 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
         }
         address = master.address;
         const from = subscription.movedFrom;
-        if (from?.reason === 'server unsubscribe' && from.address === address && attempt <= STALE_TABLE_RETRIES) {
+        const dropped = subscription.droppedFrom === address || (from?.reason === 'server unsubscribe' && from.address === address);
+        if (dropped && attempt <= STALE_TABLE_RETRIES) {
           throw new ClusterError(`the slot table still names ${address} for slot ${subscription.slot}, which just dropped the subscription`);
         }
       }
@@ -441,7 +491,10 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
       this.releaseIfUnused(link);
       return;
     }
-    for (const subscription of live) this.attach(subscription, link);
+    for (const subscription of live) {
+      this.attach(subscription, link);
+      subscription.droppedBy = undefined;
+    }
     try {
       await link.subscriber[SUBSCRIBE[kind]](live.map((subscription) => subscription.name));
     } catch (error) {
@@ -455,10 +508,21 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
       }
       throw classified;
     }
+    const dropped: Subscription[] = [];
     for (const subscription of live) {
       // Unsubscribed meanwhile (its UNSUBSCRIBE followed on the same connection), or taken over.
       if (subscription.link !== link || subscription.run !== run) continue;
+      if (subscription.droppedBy === link) {
+        // Confirmed, then dropped by the node at once (its slot just moved): not subscribed there.
+        // It stays with the run, which places it again after a refresh.
+        subscription.droppedBy = undefined;
+        subscription.droppedFrom = link.address;
+        this.detach(subscription);
+        dropped.push(subscription);
+        continue;
+      }
       subscription.active = true;
+      subscription.droppedFrom = undefined;
       subscription.run = undefined;
       const leaving = subscription.leaving;
       if (leaving !== undefined) this.leave(subscription, leaving);
@@ -467,6 +531,10 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
       if (from !== undefined) {
         this.emit('resubscribed', { kind, channel: this.label(subscription.name), from: from.address, to: link.address, reason: from.reason });
       }
+    }
+    if (dropped.length > 0) {
+      this.releaseIfUnused(link);
+      throw new ClusterError(`${link.address} dropped ${dropped.length} subscription(s) right after confirming them; placing them again`);
     }
   }
 
@@ -525,6 +593,10 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
   }
 
   private deliver(kind: PubSubMessage<D>['kind'], pattern: string | Buffer | undefined, channel: string | Buffer, message: string | Buffer): void {
+    // Only what is subscribed (or being unsubscribed): a node may still hold a subscription the
+    // client gave up on (an unsubscribe that failed, a move whose old node kept it).
+    const subscriptionKind: SubscriptionKind = kind === 'message' ? 'channel' : kind === 'pmessage' ? 'pattern' : 'shard';
+    if (!this.isWanted(subscriptionKind, kind === 'pmessage' ? (pattern as string | Buffer) : channel)) return;
     const channelValue = channel as BulkString<D>;
     const messageValue = message as BulkString<D>;
     if (kind === 'pmessage') this.emit('pmessage', pattern as BulkString<D>, channelValue, messageValue);
@@ -534,17 +606,40 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
     for (const queue of this.queues) queue.push(item);
   }
 
+  private isWanted(kind: SubscriptionKind, name: string | Buffer): boolean {
+    const key = keyOf(name);
+    if (this.wanted[kind].has(key) || this.draining[kind].has(key)) return true;
+    if (!isLossy(name)) return false;
+    for (const known of [...this.wanted[kind].keys(), ...this.draining[kind].keys()]) if (lossyText(known) === name) return true;
+    return false;
+  }
+
+  /**
+   * The subscriptions a name from the server stands for. With `decodeResponses` the server's
+   * names arrive as UTF-8 text, in which a name that is not UTF-8 lost bytes (each replaced by
+   * U+FFFD): such a name is matched by its decoded text, against the subscriptions on `link`.
+   */
+  private subscriptionsNamed(kind: SubscriptionKind, name: string | Buffer, link: Link): Subscription[] {
+    const exact = this.wanted[kind].get(keyOf(name));
+    if (exact !== undefined) return [exact];
+    if (!isLossy(name)) return [];
+    return [...this.wanted[kind].values()].filter(
+      (subscription) => (subscription.link === link || subscription.leaving === link) && lossyText(subscription.key) === name,
+    );
+  }
+
   private onServerUnsubscribe(link: Link, kind: SubscriptionKind, names: readonly (string | Buffer)[]): void {
     const orphans: Subscription[] = [];
-    for (const name of names) {
-      const subscription = this.wanted[kind].get(keyOf(name));
-      if (subscription === undefined) continue;
+    for (const subscription of new Set(names.flatMap((name) => this.subscriptionsNamed(kind, name, link)))) {
       if (subscription.leaving === link) {
         // It was moving away anyway; the node spared us the SUNSUBSCRIBE.
         subscription.leaving = undefined;
         link.leaving.delete(subscription);
       } else if (subscription.link === link && subscription.active) {
         orphans.push(subscription);
+      } else if (subscription.link === link && subscription.run !== undefined) {
+        // Its SUBSCRIBE was confirmed in the same read: the run placing it sees this and retries.
+        subscription.droppedBy = link;
       }
     }
     this.resubscribe(orphans, link.address, 'server unsubscribe');
@@ -712,6 +807,16 @@ function validateNames(command: string, names: readonly unknown[]): void {
   for (const name of names) {
     if (typeof name !== 'string' && !Buffer.isBuffer(name)) throw new InvalidArgumentError(`${command} takes strings or Buffers; got ${typeof name}`);
   }
+}
+
+/** Whether a name from the server may be the lossy UTF-8 decoding of a name that is not UTF-8. */
+function isLossy(name: string | Buffer): name is string {
+  return typeof name === 'string' && name.includes('\uFFFD');
+}
+
+/** What a server name decoded as UTF-8 looks like, from its key. */
+function lossyText(key: string): string {
+  return Buffer.from(key, 'latin1').toString('utf8');
 }
 
 /** The name's bytes as text: a string and a Buffer holding its UTF-8 are the same channel. */

@@ -113,6 +113,8 @@ async function* scanCollection(
       build: (position) => [command, key, position, ...options.tail],
       trackProcess: false,
       failoverTimeout: options.failoverTimeout,
+      // The key moves whole during a reshard: its scan follows it to the importing node.
+      followAsk: true,
     }),
   );
 }

@@ -30,6 +30,11 @@ export interface NodeCursorOptions {
   readonly trackProcess: boolean;
   /** How long (ms) failures may go on before the cursor gives up. */
   readonly failoverTimeout: number;
+  /**
+   * Whether ASK is followed: for a scan of one key (HSCAN, SSCAN, ZSCAN), which a live reshard
+   * moves whole, in one MIGRATE. A keyspace SCAN names no key and is never asked to move.
+   */
+  readonly followAsk?: boolean;
 }
 
 /** Waits between attempts while a node is failing: short first, at most a second. */
@@ -37,6 +42,8 @@ const FIRST_DELAY_MS = 50;
 const MAX_DELAY_MS = 1000;
 /** A node that takes longer than this to answer PING is not back yet (a paused process). */
 const PROBE_TIMEOUT_MS = 1000;
+/** ASKs in a row (the key going back and forth) before they count as a failure to wait out. */
+const MAX_ASKS = 5;
 
 function delayFor(attempt: number): number {
   return Math.min(FIRST_DELAY_MS * 2 ** (attempt - 1), MAX_DELAY_MS);
@@ -56,6 +63,12 @@ function delayFor(attempt: number): number {
  * master demoted by a manual failover keeps answering: the scan finishes there, on the process
  * that made the cursor, from its replicated copy of the shard.
  *
+ * During a live reshard of the slot of a scanned key (`followAsk`), the source answers ASK once
+ * the key has moved: the key moves whole, so the scan goes on at the target, from cursor 0 (the
+ * cursor is a position in the source's copy), each page sent with ASKING in the same write while
+ * the target is only importing the slot. If the target later redirects (the migration rolled
+ * back), the scan follows that and starts again.
+ *
  * Pages are asked for one at a time: `next()` must not be called again before it settles.
  */
 export class NodeCursor {
@@ -68,6 +81,10 @@ export class NodeCursor {
   private verify = false;
   private failingSince: number | undefined;
   private finished = false;
+  /** Pages go to `address` behind ASKING: it is importing the slot of the scanned key. */
+  private asking = false;
+  /** ASKs followed since the last page that was answered. */
+  private asks = 0;
   /** How many times the scan lost its place and started again from 0. */
   restarts = 0;
 
@@ -96,14 +113,28 @@ export class NodeCursor {
         }
         this.address = address;
         await this.checkPlace(address);
-        const reply = (await this.host.core.sendToNode(address, this.options.build(this.cursor))) as [RespReply, RespReply[]];
+        const args = this.options.build(this.cursor);
+        const reply = (this.asking ? await this.sendAsking(address, args) : await this.host.core.sendToNode(address, args)) as [RespReply, RespReply[]];
         this.failingSince = undefined;
+        this.asks = 0;
         this.cursor = text(reply[0]);
         if (this.cursor === '0') this.finished = true;
         return reply[1];
       } catch (error) {
-        const failure = asNodeFailure(error);
+        const failure = asNodeFailure(error, address);
         if (failure === undefined) throw error;
+        if (failure instanceof AskError && this.options.followAsk === true && this.asks < MAX_ASKS) {
+          this.asks++;
+          this.address = `${failure.host}:${failure.port}`;
+          this.asking = true;
+          this.runId = undefined;
+          this.asked = false;
+          this.verify = false;
+          this.restart();
+          continue;
+        }
+        // Anything else (MOVED included) ends the detour: the table, or the node, says where to go.
+        this.asking = false;
         await this.recover(failure, address, attempt);
       }
     }
@@ -175,6 +206,25 @@ export class NodeCursor {
   }
 
   /**
+   * One page on a node importing the slot: ASKING and the page in one write on a connection of
+   * the cursor's own, so that no other command comes between them.
+   */
+  private async sendAsking(address: string, args: readonly CommandArgument[]): Promise<RespReply> {
+    const core = this.host.core;
+    const connection = await core.acquireDedicated(address);
+    let reusable = false;
+    try {
+      const [asking, page] = await connection.sendBatch([['ASKING'], args]);
+      reusable = !(page instanceof ConnectionError || page instanceof TimeoutError);
+      if (asking instanceof Error) throw asking;
+      if (page instanceof Error) throw page;
+      return page;
+    } finally {
+      core.releaseDedicated(address, connection, reusable);
+    }
+  }
+
+  /**
    * Whether the node at `address` answers PING now, asked on a connection of its own: a send on
    * the shared one retries a refused connection for many seconds, blind to the failover that
    * may meanwhile have promoted a replica.
@@ -210,10 +260,11 @@ export class NodeCursor {
  * command is wrong: worth waiting out. A `ClusterError` is the node having left the client's
  * table, or the client closing (which `recover` checks first). `undefined` for anything else.
  */
-function asNodeFailure(error: unknown): Error | undefined {
+function asNodeFailure(error: unknown, address?: string): Error | undefined {
   if (error instanceof ConnectionError || error instanceof TimeoutError || error instanceof ClusterError) return error;
   if (!(error instanceof ReplyError)) return undefined;
-  const kind = classifyReplyError(error, '');
+  // The sender's host stands in for a redirection that leaves it empty.
+  const kind = classifyReplyError(error, address === undefined ? '' : address.slice(0, address.lastIndexOf(':')));
   const changing =
     kind instanceof MovedError ||
     kind instanceof AskError ||
