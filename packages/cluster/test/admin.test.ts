@@ -118,9 +118,11 @@ describe('CLUSTER questions, on the shared cluster', () => {
     const keys = Array.from({ length: 5 }, (_, i) => `{admin:slot}:${i}`);
     const slot = keySlot(keys[0]);
     await client.call('DEL', ...keys);
+    // Other files share this cluster: a key of theirs may hash to the same slot.
+    const others = await client.clusterCountKeysInSlot(slot);
     for (const key of keys) await client.call('SET', key, 'v');
-    expect(await client.clusterCountKeysInSlot(slot)).toBe(5);
-    expect(((await client.clusterGetKeysInSlot(slot, 10)) as string[]).sort()).toEqual(keys);
+    expect(await client.clusterCountKeysInSlot(slot)).toBe(others + 5);
+    expect((await client.clusterGetKeysInSlot(slot, 1000)) as string[]).toEqual(expect.arrayContaining(keys));
     expect(await client.clusterGetKeysInSlot(slot, 2)).toHaveLength(2);
     // Another master has none of them: asking it directly says so.
     const other = sharedNodes().find((node) => node.role === 'master' && node.address !== client.masterOf(slot)?.address)!;
