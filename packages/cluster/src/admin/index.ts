@@ -184,8 +184,11 @@ const methods = {
     const node = nodeAddress(command, checkOptions(command, options, NODE, false).node, false);
     const core = this[CORE];
     if (node !== undefined) return (await onNode(core, node, ['CLUSTER', 'FORGET', nodeId])) as Ok;
-    // The forgotten node itself refuses ("can't forget myself"): that one answer does not count.
-    const replies = (await core.onEachNode(['CLUSTER', 'FORGET', nodeId], 'all')).filter((reply) => reply.node.id !== nodeId);
+    // The forgotten node itself refuses ("can't forget myself"), and a node that never knew it
+    // (one just reset) answers "Unknown node": neither keeps the node known, so neither counts.
+    const replies = (await core.onEachNode(['CLUSTER', 'FORGET', nodeId], 'all')).filter(
+      ({ node: n, reply }) => n.id !== nodeId && !(reply instanceof Error && /^ERR Unknown node/.test(reply.message)),
+    );
     failIfAny(command, replies.length, replies.flatMap(({ node: n, reply }) => (reply instanceof Error ? [{ address: n.address, error: reply }] : [])));
     return 'OK';
   },
