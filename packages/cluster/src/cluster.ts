@@ -247,7 +247,8 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     const results = new Array<BatchReply>(commands.length);
     const routed: RoutedCommand[] = [];
     const positions: number[] = [];
-    for (const [i, args] of commands.entries()) {
+    for (let i = 0; i < commands.length; i++) {
+      const args = commands[i];
       try {
         routed.push(this.route(args, undefined, undefined, internal));
         positions.push(i);
@@ -258,7 +259,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     this.active++;
     try {
       const replies = await this.router.executeBatch(routed);
-      for (const [k, i] of positions.entries()) results[i] = replies[k];
+      for (let k = 0; k < positions.length; k++) results[positions[k]] = replies[k];
       return results;
     } finally {
       if (--this.active === 0 && this.onDrained !== undefined) this.onDrained();

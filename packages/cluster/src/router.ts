@@ -160,7 +160,8 @@ export class Router {
           }
           const replies = await connection.sendBatch(batch);
           let retire = false;
-          for (const [k, i] of indices.entries()) {
+          for (let k = 0; k < indices.length; k++) {
+            const i = indices[k];
             const reply = replies[positions[k]];
             const state = states[i];
             if (state !== undefined) state.askTarget = undefined;
