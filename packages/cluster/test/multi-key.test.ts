@@ -599,3 +599,37 @@ describe('the caller\'s own commands around a client-side composite', () => {
     expect(await check.llen(source)).toBe(0);
   });
 });
+
+describe('cross-slot moves whose step timed out after it was written', () => {
+  async function pauseWrites(client: RedisCluster<boolean>, key: string, ms: number): Promise<void> {
+    const owner = client.masterOf(keySlot(key));
+    if (owner === undefined) throw new Error('no owner');
+    const admin = new Connection({ host: owner.host, port: owner.port });
+    await admin.send(['CLIENT', 'PAUSE', ms, 'WRITE']);
+    await admin.quit();
+  }
+
+  for (const kind of ['SMOVE', 'LMOVE'] as const) {
+    it(`${kind}: never loses the element, and names the transit key when a move step may have run`, async () => {
+      const client = newClient({ startupNodes: startupNodes(), commandTimeout: 200 });
+      const [source, destination] = [`mk:stuck:${kind}:src`, `mk:stuck:${kind}:dst`];
+      expect(keySlot(source)).not.toBe(keySlot(destination));
+      await client.del(source, destination);
+      if (kind === 'SMOVE') await client.sadd(source, 'member');
+      else await client.rpush(source, 'member');
+      await pauseWrites(client, source, 700);
+      const error = await (kind === 'SMOVE' ? client.smove(source, destination, 'member') : client.lmove(source, destination, 'LEFT', 'RIGHT')).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      await new Promise((resolve) => setTimeout(resolve, 900));
+      const transit = /"([^"]*hashslot:transit:[0-9a-f]+)"/.exec((error as Error).message)?.[1];
+      const holders = [source, destination, ...(transit === undefined ? [] : [transit])];
+      const held = await Promise.all(holders.map((key) => (kind === 'SMOVE' ? client.smembers(key) : client.lrange(key, 0, -1))));
+      // Wherever the timed-out step left it (the node may have dropped the retired connection's
+      // paused command, or run it), the element is in exactly one place the caller can find.
+      expect(held.flat(), (error as Error).message).toEqual(['member']);
+      if (transit !== undefined) await client.del(transit);
+    });
+  }
+});

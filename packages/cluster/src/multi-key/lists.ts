@@ -46,6 +46,13 @@ async function moveElement(
   const transit = transitKey(source);
   const park: CommandArgument[] = timeout === undefined ? ['LMOVE', source, transit, from, 'LEFT'] : ['BLMOVE', source, transit, from, 'LEFT', timeout];
   const [parked] = await core.batch([park]);
+  if (parked instanceof RedisError && mayHaveRun(parked)) {
+    // The pop into the transit key may have run: the element may be there, and must be findable.
+    throw new ClusterError(
+      `${name}: moving the element out of "${keyText(source)}" failed after it may have run, so it may be in "${keyText(transit)}"`,
+      { command: name, cause: parked },
+    );
+  }
   const element = value(parked) as string | Buffer | null;
   if (element === null) return null;
   let bytes: string | Buffer = element;

@@ -2,8 +2,8 @@ import { InvalidArgumentError, RedisError, type CommandArgument, type RespReply 
 import type { ClusterCore } from '../core.js';
 import { ClusterError } from '../errors.js';
 import { evalArgs, output, read, readExact, replaceWith } from './exact.js';
-import { arity, keyText } from './keys.js';
-import { allRead, value, wrongType } from './outcome.js';
+import { arity, keyText, transitKey } from './keys.js';
+import { allRead, mayHaveRun, value, wrongType } from './outcome.js';
 
 export type SetOperation = 'SINTER' | 'SUNION' | 'SDIFF';
 
@@ -56,18 +56,35 @@ export async function smove(core: ClusterCore, args: readonly CommandArgument[])
   const [sourceType, destinationType] = allRead(await core.batch([evalArgs(read('TYPE', [source])), evalArgs(read('TYPE', [destination]))])).map(String);
   if (sourceType === 'none') return 0;
   if (sourceType !== 'set' || (destinationType !== 'none' && destinationType !== 'set')) throw wrongType('SMOVE');
-  const [removed] = await core.batch([['SREM', source, member]]);
-  if (value(removed) === 0) return 0;
+  // Native SMOVE into a transit set of the source's slot: atomic, and the member is never in
+  // no set at all; a step that may have run names the transit set instead of losing the member.
+  const transit = transitKey(source);
+  const [parked] = await core.batch([['SMOVE', source, transit, member]]);
+  if (parked instanceof RedisError && mayHaveRun(parked)) {
+    throw new ClusterError(`SMOVE: moving the member out of "${keyText(source)}" failed after it may have run, so it may be in "${keyText(transit)}"`, {
+      command: 'SMOVE',
+      cause: parked,
+    });
+  }
+  if (value(parked) === 0) return 0;
   const [added] = await core.batch([['SADD', destination, member]]);
   if (added instanceof RedisError) {
-    const [back] = await core.batch([['SADD', source, member]]);
+    if (mayHaveRun(added)) {
+      throw new ClusterError(
+        `SMOVE: adding to "${keyText(destination)}" failed after it may have run, so the member was left in "${keyText(transit)}" (the slot of "${keyText(source)}") rather than risk a duplicate`,
+        { command: 'SMOVE', cause: added },
+      );
+    }
+    const [back] = await core.batch([['SMOVE', transit, source, member]]);
     if (back instanceof RedisError) {
       throw new ClusterError(
-        `SMOVE: adding to "${keyText(destination)}" failed (${added.message}) and the member could not be put back into "${keyText(source)}"`,
+        `SMOVE: adding to "${keyText(destination)}" failed (${added.message}) and the member could not be put back into "${keyText(source)}"; it is in "${keyText(transit)}"`,
         { command: 'SMOVE', cause: back },
       );
     }
     throw added;
   }
+  // The move is done; a failure here leaves the member also in the transit set, never lost.
+  await core.batch([['DEL', transit]]);
   return 1;
 }
