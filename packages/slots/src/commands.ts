@@ -169,7 +169,7 @@ function slotOfKeys(entry: CommandEntry, keys: readonly CommandArgument[]): numb
 /**
  * The slot a command must run on: the slot of its keys (see `commandKeys`), computed without
  * collecting them for the common commands.
- * @returns `undefined` for a command without keys (or unknown to the table): any node can run it,
+ * @returns `undefined` for a command without keys (or unknown to the table), which every node can run,
  *   unless `lookupCommand(args).requestPolicy` says it fans out.
  * @throws CrossSlotError when its keys hash to more than one slot.
  */

@@ -4,7 +4,7 @@
  * - Questions about the cluster (INFO, NODES, SHARDS, SLOTS, KEYSLOT) go to the node given as
  *   `{ node: 'host:port' }`, or else to a master the client picks.
  * - Questions about a slot's keys (COUNTKEYSINSLOT, GETKEYSINSLOT) go to the slot's master per
- *   the client's table, or to `node`: any other node counts only its own keys, so answers 0.
+ *   the client's table, or to `node`; every other node counts only its own keys, so answers 0.
  * - Changes (ADDSLOTS, FAILOVER, REPLICATE, RESET, SETSLOT) change the node they are sent to, so
  *   `node` is required; nothing guesses which node an operator meant. DELSLOTS without `node`
  *   goes to each slot's current master; FORGET without `node` goes to every node (a node

@@ -38,7 +38,7 @@ describe('geo commands', () => {
     expect(G.geosearch.build('g', { longitude: 15, latitude: 37 }, box, { order: 'DESC', count: 3, any: true })).toEqual([
       'GEOSEARCH', 'g', 'FROMLONLAT', 15, 37, 'BYBOX', 400, 200, 'mi', 'DESC', 'COUNT', 3, 'ANY',
     ]);
-    expect(() => G.geosearch.build('g', { member: 'a' }, { radius: 1, unit: 'm' }, { any: true })).toThrow('GEOSEARCH: any needs count');
+    expect(() => G.geosearch.build('g', { member: 'a' }, { radius: 1, unit: 'm' }, { any: true })).toThrow('GEOSEARCH: option any needs option count');
     expect(() => G.geosearch.build('g', {} as never, { radius: 1, unit: 'm' }, undefined)).toThrow(/from needs member/);
     expect(() => G.geosearch.build('g', { member: 'a' }, {} as never, undefined)).toThrow(/by needs radius/);
     expect(() => G.geosearch.build('g', { member: 'a' }, { radius: 1, unit: 'm' }, { count: 0 })).toThrow(InvalidArgumentError);

@@ -107,7 +107,7 @@ function pushSearch(
     args.push('COUNT', int(command, 'count', options.count, 1));
     if (options.any) args.push('ANY');
   } else if (options.any) {
-    throw new InvalidArgumentError(`${command}: any needs count`);
+    throw new InvalidArgumentError(`${command}: option any needs option count`);
   }
   return args;
 }
