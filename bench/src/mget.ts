@@ -9,11 +9,9 @@
  * time, in an order that rotates per round; the report gives the median keys/s and ratios.
  */
 import { parseArgs } from 'node:util';
-import { Cluster as IORedisCluster } from 'ioredis';
-import { createCluster } from 'redis';
-import { RedisCluster } from '@hashslot/cluster';
 import { keySlot } from '@hashslot/slots';
-import { startCluster, type TestCluster } from '@hashslot/test-cluster';
+import { startCluster } from '@hashslot/test-cluster';
+import { connectPeers, rateTable, type ClusterPeers } from './cluster-peers.js';
 import { median, rotate } from './stats.js';
 
 const KEYS_PER_MGET = 100;
@@ -23,35 +21,14 @@ const CALLERS = 16;
 interface Contender {
   name: string;
   mget(keys: string[]): Promise<unknown[]>;
-  close(): Promise<void>;
 }
 
-async function contenders(cluster: TestCluster): Promise<Contender[]> {
-  const startupNodes = cluster.startupNodes.map(({ host, port }) => ({ host, port }));
-  const hashslot = new RedisCluster({ startupNodes });
-  await hashslot.connect();
-  const ioredisAuto = new IORedisCluster(startupNodes, { enableAutoPipelining: true });
-  const ioredisPlain = new IORedisCluster(startupNodes);
-  const nodeRedis = createCluster({ rootNodes: startupNodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })) });
-  await nodeRedis.connect();
-  await Promise.all([ioredisAuto.ping(), ioredisPlain.ping()]);
+function contenders(peers: ClusterPeers): Contender[] {
   return [
-    { name: 'hashslot', mget: (keys) => hashslot.mget(...keys), close: () => hashslot.quit() },
-    {
-      name: 'ioredis (auto-pipelining)',
-      mget: (keys) => Promise.all(keys.map((key) => ioredisAuto.get(key))),
-      close: async () => void (await ioredisAuto.quit()),
-    },
-    {
-      name: 'ioredis',
-      mget: (keys) => Promise.all(keys.map((key) => ioredisPlain.get(key))),
-      close: async () => void (await ioredisPlain.quit()),
-    },
-    {
-      name: 'node-redis',
-      mget: (keys) => Promise.all(keys.map((key) => nodeRedis.get(key))),
-      close: async () => void (await nodeRedis.close()),
-    },
+    { name: 'hashslot', mget: (keys) => peers.hashslot.mget(...keys) },
+    { name: 'ioredis (auto-pipelining)', mget: (keys) => Promise.all(keys.map((key) => peers.ioredisAuto.get(key))) },
+    { name: 'ioredis', mget: (keys) => Promise.all(keys.map((key) => peers.ioredisPlain.get(key))) },
+    { name: 'node-redis', mget: (keys) => Promise.all(keys.map((key) => peers.nodeRedis.get(key))) },
   ];
 }
 
@@ -82,7 +59,8 @@ async function main(): Promise<void> {
     const keys = Array.from({ length: KEYS_PER_MGET }, (_, i) => `bench:mget:${i}`);
     const masters = new Set(await Promise.all(keys.map(async (key) => (await cluster.slotOwner(keySlot(key))).id)));
     if (masters.size !== 3) throw new Error('the keys do not reach every master');
-    const all = await contenders(cluster);
+    const peers = await connectPeers(cluster);
+    const all = contenders(peers);
     try {
       await all[0].mget(keys);
       const value = 'v'.repeat(64);
@@ -101,19 +79,13 @@ async function main(): Promise<void> {
       const peers = [...medians].filter(([name]) => name !== 'hashslot');
       const best = Math.max(...peers.map(([, rate]) => rate));
       const lines = [
-        `## MGET of ${KEYS_PER_MGET} keys over 3 masters (${CALLERS} concurrent callers)`,
-        '',
-        `Median of ${rounds} rotating rounds of ${durationMs} ms; node ${process.version}.`,
-        '',
-        '| client | keys/s | hashslot vs it |',
-        '| --- | --: | --: |',
-        ...[...medians].map(([name, rate]) => `| ${name} | ${Math.round(rate).toLocaleString('en-US')} | ${name === 'hashslot' ? '' : `${(ours / rate).toFixed(2)}x`} |`),
+        ...rateTable(`MGET of ${KEYS_PER_MGET} keys over 3 masters (${CALLERS} concurrent callers)`, 'keys/s', rounds, durationMs, medians, 'hashslot'),
         '',
         `hashslot vs the best peer: ${(ours / best).toFixed(2)}x`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     } finally {
-      await Promise.all(all.map((contender) => contender.close()));
+      await peers.close();
     }
   } finally {
     await cluster.stop();

@@ -11,11 +11,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { Cluster as IORedisCluster } from 'ioredis';
-import { createCluster } from 'redis';
 import { RedisCluster } from '@hashslot/cluster';
 import { pipeline } from '@hashslot/pipeline';
 import { startCluster, type TestCluster } from '@hashslot/test-cluster';
+import { connectPeers, rateTable, type ClusterPeers } from './cluster-peers.js';
 import { median, rotate } from './stats.js';
 
 const BATCH = 1_000;
@@ -26,38 +25,21 @@ interface Contender {
   name: string;
   /** Sends one batch of SETs; resolves when every reply is in. */
   batch(keys: string[]): Promise<void>;
-  close(): Promise<void>;
 }
 
-async function contenders(cluster: TestCluster): Promise<Contender[]> {
-  const startupNodes = cluster.startupNodes.map(({ host, port }) => ({ host, port }));
-  const hashslot = new RedisCluster({ startupNodes });
-  await hashslot.connect();
-  const ioredis = new IORedisCluster(startupNodes, { enableAutoPipelining: true });
-  await ioredis.ping();
-  const nodeRedis = createCluster({ rootNodes: startupNodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })) });
-  await nodeRedis.connect();
+function contenders(peers: ClusterPeers): Contender[] {
   return [
     {
       name: 'hashslot pipeline',
       batch: async (keys) => {
-        const p = pipeline(hashslot);
+        const p = pipeline(peers.hashslot);
         for (const key of keys) p.set(key, VALUE);
         const results = await p.exec({ raiseOnError: true });
         if (results.length !== keys.length) throw new Error('hashslot lost replies');
       },
-      close: () => hashslot.quit(),
     },
-    {
-      name: 'ioredis (auto-pipelining)',
-      batch: async (keys) => void (await Promise.all(keys.map((key) => ioredis.set(key, VALUE)))),
-      close: async () => void (await ioredis.quit()),
-    },
-    {
-      name: 'node-redis',
-      batch: async (keys) => void (await Promise.all(keys.map((key) => nodeRedis.set(key, VALUE)))),
-      close: async () => void (await nodeRedis.close()),
-    },
+    { name: 'ioredis (auto-pipelining)', batch: async (keys) => void (await Promise.all(keys.map((key) => peers.ioredisAuto.set(key, VALUE)))) },
+    { name: 'node-redis', batch: async (keys) => void (await Promise.all(keys.map((key) => peers.nodeRedis.set(key, VALUE)))) },
   ];
 }
 
@@ -113,7 +95,8 @@ async function main(): Promise<void> {
   process.stderr.write('booting a cluster (3 masters, 3 replicas)...\n');
   const cluster = await startCluster({ masters: 3, replicasPerMaster: 1 });
   try {
-    const all = await contenders(cluster);
+    const peers = await connectPeers(cluster);
+    const all = contenders(peers);
     const samples = new Map<string, number[]>([...all.map((c): [string, number[]] => [c.name, []]), ['redis-benchmark -P 1000 (C)', []]]);
     try {
       for (const contender of all) await measure(contender, 200);
@@ -125,19 +108,12 @@ async function main(): Promise<void> {
         samples.get('redis-benchmark -P 1000 (C)')?.push(await redisBenchmark(cluster, values.quick ? 200_000 : 1_000_000));
       }
     } finally {
-      await Promise.all(all.map((contender) => contender.close()));
+      await peers.close();
     }
     const rss = await peakRssOfLargePipeline(cluster);
     const medians = new Map([...samples].map(([name, runs]) => [name, median(runs)]));
-    const ours = medians.get('hashslot pipeline') ?? 0;
     const lines = [
-      `## Pipelines of ${BATCH} SETs over 3 masters`,
-      '',
-      `Median of ${rounds} rotating rounds of ${durationMs} ms; node ${process.version}.`,
-      '',
-      '| client | SETs/s | hashslot vs it |',
-      '| --- | --: | --: |',
-      ...[...medians].map(([name, rate]) => `| ${name} | ${Math.round(rate).toLocaleString('en-US')} | ${name === 'hashslot pipeline' ? '' : `${(ours / rate).toFixed(2)}x`} |`),
+      ...rateTable(`Pipelines of ${BATCH} SETs over 3 masters`, 'SETs/s', rounds, durationMs, medians, 'hashslot pipeline'),
       '',
       `One pipeline of 100,000 SETs: ${rss.ms.toFixed(0)} ms, RSS ${(rss.before / 2 ** 20).toFixed(0)} MiB before exec, peak ${(rss.peak / 2 ** 20).toFixed(0)} MiB during it.`,
     ];

@@ -3,7 +3,7 @@ import { commandName, InvalidArgumentError, RedisError, type BatchReply, type Co
 import { commandKeys, commandSlot, CrossSlotError, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';
-import { ClusterDownError, ClusterError } from './errors.js';
+import { asRedisError, ClusterError, slotNotServed } from './errors.js';
 import { CORE, type ClusterCore, type NodeReply, type NodeSelection, type NodeSummary } from './core.js';
 import { type ClusterNode, NodePool } from './node-pool.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -171,7 +171,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new InvalidArgumentError(`timeoutMs must be an integer >= 0; got ${String(timeoutMs)}`);
     if (!this.topology.discovered) await this.connect();
     const shard = this.topology.shardOf(keySlot(key));
-    if (shard === undefined) throw new ClusterDownError(`CLUSTERDOWN the slot of the key is not served by any node in the client's slot table`, { command: 'WAIT' });
+    if (shard === undefined) throw slotNotServed(keySlot(key), 'WAIT');
     const timeout = blockingDeadline(timeoutMs, this.#options.commandTimeout);
     return (await this.pool.shared(shard.master).send(['WAIT', numReplicas, timeoutMs], { timeout })) as number;
   }
@@ -253,7 +253,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
         routed.push(this.route(args, undefined, undefined, internal));
         positions.push(i);
       } catch (error) {
-        results[i] = error instanceof RedisError ? error : new RedisError(String(error), { cause: error });
+        results[i] = asRedisError(error);
       }
     }
     this.active++;
@@ -329,7 +329,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
           try {
             return { node: summarize(node), reply: await this.router.executeOn(node, command) };
           } catch (error) {
-            return { node: summarize(node), reply: error instanceof RedisError ? error : new RedisError(String(error), { cause: error }) };
+            return { node: summarize(node), reply: asRedisError(error) };
           }
         }),
       ),

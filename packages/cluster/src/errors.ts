@@ -11,11 +11,10 @@ interface ReplyContext {
   address?: string;
 }
 
-/** `MOVED <slot> <host>:<port>`: the slot now lives on another node, for good. */
-export class MovedError extends ReplyError {
-  override readonly code: string = 'ERR_HASHSLOT_MOVED';
+/** A redirection the server answered: the slot and the node to ask instead. */
+export abstract class RedirectionError extends ReplyError {
   readonly slot: number;
-  /** The new owner's host; the sender's own host when the server left it empty. */
+  /** The target's host; the sender's own host when the server left it empty. */
   readonly host: string;
   readonly port: number;
 
@@ -27,19 +26,14 @@ export class MovedError extends ReplyError {
   }
 }
 
-/** `ASK <slot> <host>:<port>`: this one key is being migrated; ask the target once, with ASKING. */
-export class AskError extends ReplyError {
-  override readonly code: string = 'ERR_HASHSLOT_ASK';
-  readonly slot: number;
-  readonly host: string;
-  readonly port: number;
+/** `MOVED <slot> <host>:<port>`: the slot now lives on another node, for good. */
+export class MovedError extends RedirectionError {
+  override readonly code: string = 'ERR_HASHSLOT_MOVED';
+}
 
-  constructor(message: string, target: Redirection, context?: ReplyContext) {
-    super(message, context);
-    this.slot = target.slot;
-    this.host = target.host;
-    this.port = target.port;
-  }
+/** `ASK <slot> <host>:<port>`: this one key is being migrated; ask the target once, with ASKING. */
+export class AskError extends RedirectionError {
+  override readonly code: string = 'ERR_HASHSLOT_ASK';
 }
 
 /** `TRYAGAIN`: a multi-key command hit a slot in the middle of a migration. */
@@ -87,6 +81,26 @@ export class ClusterError extends RedisError {
     this.command = context.command;
     this.failures = failures;
   }
+}
+
+/** The client's own CLUSTERDOWN: its slot table names no master for the slot. */
+export function slotNotServed(slot: number | undefined, command: string): ClusterDownError {
+  const what = slot === undefined ? 'the slot table lists no master' : `Hash slot ${slot} is not served by any node in the client's slot table`;
+  return new ClusterDownError(`CLUSTERDOWN ${what}`, { command });
+}
+
+/** The error after `maxRedirections + 1` sends of one operation; the last refusal is the cause. */
+export function ttlExhausted(what: string, command: string, maxRedirections: number, lastError: Error | undefined): ClusterError {
+  const last = lastError === undefined ? '' : `; last reply: ${lastError.message}`;
+  return new ClusterError(`TTL exhausted: ${what} was sent ${maxRedirections + 1} times (maxRedirections ${maxRedirections})${last}`, {
+    command,
+    cause: lastError,
+  });
+}
+
+/** Anything thrown, as the `RedisError` a batch position or a node's reply holds. */
+export function asRedisError(error: unknown): RedisError {
+  return error instanceof RedisError ? error : new RedisError(String(error), { cause: error });
 }
 
 function describeFailure(failure: NodeFailure): string {

@@ -248,6 +248,19 @@ function parseStartupNodes(value: unknown): { host: string; port: number }[] {
   });
 }
 
+/** A kind of refusal that is waited out before the next attempt. */
+export type RetryKind = Exclude<keyof RetryDelays, 'max'>;
+
+/**
+ * Waits before attempt `attempt + 1` of `attempts`: `attempt` times the kind's base delay, at
+ * most `max`. Nothing follows the last attempt, so after it there is nothing to wait for.
+ */
+export async function backoff(delays: Required<RetryDelays>, kind: RetryKind, attempt: number, attempts: number): Promise<void> {
+  if (attempt >= attempts) return;
+  const delay = Math.min(delays[kind] * attempt, delays.max);
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+}
+
 /** The address to connect to for one the cluster announced, after `natMap`. */
 export function mapAddress(natMap: NatMap | undefined, host: string, port: number, ip?: string): { host: string; port: number } {
   if (natMap === undefined) return { host, port };

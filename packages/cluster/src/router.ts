@@ -7,10 +7,13 @@ import {
   MovedError,
   ReadOnlyError,
   TryAgainError,
+  asRedisError,
   classifyReplyError,
+  slotNotServed,
+  ttlExhausted,
 } from './errors.js';
 import type { ClusterNode, NodePool } from './node-pool.js';
-import { mapAddress, type ResolvedOptions, type RetryDelays } from './options.js';
+import { backoff, mapAddress, type ResolvedOptions } from './options.js';
 import type { ShardEntry, Topology } from './topology.js';
 
 /** One command as the router needs to know it. */
@@ -36,10 +39,6 @@ interface AttemptState {
   /** A replica that just failed this command. */
   avoid: ClusterNode | undefined;
   lastError: Error | undefined;
-}
-
-function asError(error: unknown): RedisError {
-  return error instanceof RedisError ? error : new RedisError(String(error), { cause: error });
 }
 
 /** How long a replica that failed a command is passed over by `preferReplica`. */
@@ -98,7 +97,7 @@ export class Router {
       try {
         await this.ensureDiscovered();
       } catch (error) {
-        return results.fill(asError(error));
+        return results.fill(asRedisError(error));
       }
     }
     // Made on a command's first failure only: most commands of a batch never need one.
@@ -110,7 +109,7 @@ export class Router {
     for (let i = 0; i < commands.length; i++) {
       // A blocking command would stall the batch's shared connection: it runs on its own.
       if (commands[i].blocking) {
-        solo.push(this.execute(commands[i]).then((reply) => void (results[i] = reply), (error: unknown) => void (results[i] = asError(error))));
+        solo.push(this.execute(commands[i]).then((reply) => void (results[i] = reply), (error: unknown) => void (results[i] = asRedisError(error))));
       } else {
         pending.push(i);
       }
@@ -126,7 +125,7 @@ export class Router {
               if (++stateOf(i).attempt > attempts) results[i] = this.exhausted(commands[i], stateOf(i));
               else retry.push(i);
             },
-            (final: unknown) => void (results[i] = asError(final)),
+            (final: unknown) => void (results[i] = asRedisError(final)),
           ),
         );
       };
@@ -199,13 +198,13 @@ export class Router {
       const target = mapAddress(this.#options.natMap, error.host, error.port);
       state.askTarget = this.pool.ensure(target.host, target.port);
     } else if (error instanceof TryAgainError) {
-      await this.backoff('tryAgain', state.attempt, attempts);
+      await backoff(this.#options.retryDelays, 'tryAgain', state.attempt, attempts);
     } else if (error instanceof ClusterDownError) {
       void this.topology.requestRefresh('CLUSTERDOWN');
-      await this.backoff('clusterDown', state.attempt, attempts);
+      await backoff(this.#options.retryDelays, 'clusterDown', state.attempt, attempts);
     } else if (error instanceof LoadingError) {
       if (node !== undefined && node.role === 'replica') state.avoid = node;
-      await this.backoff('loading', state.attempt, attempts);
+      await backoff(this.#options.retryDelays, 'loading', state.attempt, attempts);
     } else if (error instanceof ReadOnlyError) {
       // Not run: a replica refuses writes before executing them.
       await this.topology.requestRefresh('READONLY');
@@ -229,7 +228,7 @@ export class Router {
           cause: error,
         });
       }
-      await this.backoff('connection', state.attempt, attempts);
+      await backoff(this.#options.retryDelays, 'connection', state.attempt, attempts);
     } else if (error instanceof TimeoutError) {
       // Written, so it may still run: never sent twice, except a read that preferReplica
       // moves to the master. The node may be hung or gone.
@@ -246,13 +245,9 @@ export class Router {
   }
 
   private exhausted(command: RoutedCommand, state: AttemptState): ClusterError {
-    const last = state.lastError === undefined ? '' : `; last reply: ${state.lastError.message}`;
-    const attempts = this.#options.maxRedirections + 1;
-    return new ClusterError(`TTL exhausted: ${command.name} was sent ${attempts} times (maxRedirections ${this.#options.maxRedirections})${last}`, {
-      command: command.name,
-      cause: state.lastError,
-    });
+    return ttlExhausted(command.name, command.name, this.#options.maxRedirections, state.lastError);
   }
+
 
   /**
    * Sends a command to one given node, as fanout commands need. A connection that failed
@@ -268,7 +263,7 @@ export class Router {
       } catch (error) {
         if (!(error instanceof ConnectionError) || error.written || attempt >= attempts) throw error;
         void this.topology.requestRefresh('connection');
-        await this.backoff('connection', attempt, attempts);
+        await backoff(this.#options.retryDelays, 'connection', attempt, attempts);
       }
     }
   }
@@ -282,14 +277,7 @@ export class Router {
   /** `pick` once the table is loaded: no promise per command where a batch picks thousands. */
   private pickKnown(command: RoutedCommand, avoid: ClusterNode | undefined): ClusterNode {
     const shard = command.slot === undefined ? this.topology.randomShard() : this.topology.shardOf(command.slot);
-    if (shard === undefined) {
-      throw new ClusterDownError(
-        command.slot === undefined
-          ? 'CLUSTERDOWN the slot table lists no master'
-          : `CLUSTERDOWN Hash slot ${command.slot} is not served by any node in the client's slot table`,
-        { command: command.name },
-      );
-    }
+    if (shard === undefined) throw slotNotServed(command.slot, command.name);
     if (!command.readOnly || this.#options.readFrom === 'master') return shard.master;
     return this.pickReader(shard, avoid);
   }
@@ -355,13 +343,5 @@ export class Router {
     } finally {
       if (command.blocking) this.pool.release(node, connection, reusable);
     }
-  }
-
-  private async backoff(kind: keyof RetryDelays, attempt: number, attempts: number): Promise<void> {
-    // The last attempt has failed: nothing follows, so there is nothing to wait for.
-    if (attempt >= attempts) return;
-    const delays = this.#options.retryDelays;
-    const delay = Math.min(delays[kind] * attempt, delays.max);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }

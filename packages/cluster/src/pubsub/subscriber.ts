@@ -12,7 +12,7 @@ import {
 import { keySlot } from '@hashslot/slots';
 import type { BulkString } from '../commands/index.js';
 import type { ClusterCore } from '../core.js';
-import { ClusterDownError, ClusterError, LoadingError, MovedError, TryAgainError, classifyReplyError } from '../errors.js';
+import { ClusterDownError, ClusterError, LoadingError, MovedError, TryAgainError, classifyReplyError, slotNotServed } from '../errors.js';
 import type { RefreshEvent } from '../topology.js';
 import { MessageQueue } from './message-queue.js';
 
@@ -452,9 +452,7 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
       } else {
         const master = this.#core.masterOf(subscription.slot as number);
         if (master === undefined) {
-          throw new ClusterDownError(`CLUSTERDOWN Hash slot ${subscription.slot} is not served by any node in the client's slot table`, {
-            command: SUBSCRIBE[subscription.kind].toUpperCase(),
-          });
+          throw slotNotServed(subscription.slot, SUBSCRIBE[subscription.kind].toUpperCase());
         }
         address = master.address;
         const from = subscription.movedFrom;

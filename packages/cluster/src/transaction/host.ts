@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterCore } from '../core.js';
-import { ClusterDownError, ClusterError } from '../errors.js';
+import { backoff as retryBackoff, type RetryKind } from '../options.js';
+import { ClusterDownError, ClusterError, slotNotServed } from '../errors.js';
 
 /** What transactions and watch sessions use of the client they come from. */
 export interface TransactionHost {
@@ -11,15 +11,11 @@ export interface TransactionHost {
   closed(): boolean;
 }
 
-export type DelayKind = 'tryAgain' | 'clusterDown' | 'loading' | 'connection' | 'moved';
+export type DelayKind = RetryKind | 'moved';
 
-/** Waits before attempt `attempt + 1`, longer each time, as the router does; not after the last. */
-export async function backoff(core: ClusterCore, kind: DelayKind, attempt: number, attempts: number): Promise<void> {
-  if (attempt >= attempts) return;
-  const delays = core.retryDelays;
-  // A MOVED whose new owner the table does not name yet waits like a refusal of the cluster.
-  const base = kind === 'moved' ? delays.clusterDown : delays[kind];
-  await sleep(Math.min(base * attempt, delays.max));
+/** The client's backoff; a MOVED whose new owner the table does not name yet waits like CLUSTERDOWN. */
+export function backoff(core: ClusterCore, kind: DelayKind, attempt: number, attempts: number): Promise<void> {
+  return retryBackoff(core.retryDelays, kind === 'moved' ? 'clusterDown' : kind, attempt, attempts);
 }
 
 /**
@@ -37,7 +33,7 @@ export async function ownerOf(core: ClusterCore, slot: number | undefined): Prom
   }
   const master = core.masterOf(slot);
   if (master === undefined) {
-    throw new ClusterDownError(`CLUSTERDOWN Hash slot ${slot} is not served by any node in the client's slot table`, { command: 'EXEC' });
+    throw slotNotServed(slot, 'EXEC');
   }
   return master.address;
 }

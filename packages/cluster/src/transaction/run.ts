@@ -1,5 +1,5 @@
 import { ConnectionError, type CommandArgument, type Connection } from '@hashslot/resp';
-import { AskError, ClusterDownError, ClusterError, LoadingError, MovedError, TryAgainError } from '../errors.js';
+import { AskError, ClusterDownError, ClusterError, LoadingError, MovedError, TryAgainError, ttlExhausted } from '../errors.js';
 import type { QueuedCommand } from './command.js';
 import { readExec, type SlotError } from './exec-reply.js';
 import { backoff, isKnownMaster, ownerOf, refreshOrGiveUp, untilSettled, type TransactionHost } from './host.js';
@@ -91,10 +91,7 @@ async function attempt(
         break;
     }
   }
-  throw new ClusterError(
-    `TTL exhausted: ${what} was sent ${attempts} times (maxRedirections ${core.maxRedirections})${lastError === undefined ? '' : `; last reply: ${lastError.message}`}`,
-    { command: 'EXEC', cause: lastError },
-  );
+  throw ttlExhausted(what, 'EXEC', core.maxRedirections, lastError);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ConnectionError, InvalidArgumentError, RedisError, ReplyError, type CommandArgument, type Connection, type RespReply } from '@hashslot/resp';
 import { commandKeys, commandSlot, CrossSlotError } from '@hashslot/slots';
 import { installCommands, type ClientCommands, type RedisKey } from '../commands/index.js';
-import { AskError, ClusterDownError, ClusterError, classifyReplyError, LoadingError, MovedError, TryAgainError } from '../errors.js';
+import { AskError, ClusterDownError, ClusterError, classifyReplyError, LoadingError, MovedError, TryAgainError, ttlExhausted } from '../errors.js';
 import { checkCommand, type QueuedCommand } from './command.js';
 import { readExec, type SlotError } from './exec-reply.js';
 import { backoff, ownerOf, refreshOrGiveUp, untilSettled, type TransactionHost } from './host.js';
@@ -272,8 +272,5 @@ async function watchOnOwner(host: TransactionHost, args: readonly CommandArgumen
       throw error;
     }
   }
-  throw new ClusterError(
-    `TTL exhausted: WATCH was sent ${attempts} times (maxRedirections ${core.maxRedirections})${lastError === undefined ? '' : `; last reply: ${lastError.message}`}`,
-    { command: 'WATCH', cause: lastError },
-  );
+  throw ttlExhausted('WATCH', 'WATCH', core.maxRedirections, lastError);
 }
