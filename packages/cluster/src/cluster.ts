@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { commandName, InvalidArgumentError, RedisError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
-import { commandKeys, commandSlot, CrossSlotError, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
+import { commandKeys, commandSlot, CrossSlotError, keyBytes, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';
 import { asRedisError, ClusterError, slotNotServed } from './errors.js';
@@ -129,6 +129,11 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     return this.#options.decodeResponses;
   }
 
+  /** quit() or disconnect() has begun: new commands are refused. */
+  private get closingOrClosed(): boolean {
+    return this.currentStatus === 'closing' || this.currentStatus === 'closed';
+  }
+
   get status(): ClusterStatus {
     return this.currentStatus;
   }
@@ -139,7 +144,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
    * every startup node's own failure, and the next call tries again.
    */
   connect(): Promise<void> {
-    if (this.currentStatus === 'closing' || this.currentStatus === 'closed') {
+    if (this.closingOrClosed) {
       return Promise.reject(new ClusterError('the client is closed'));
     }
     if (this.topology.discovered) return Promise.resolve();
@@ -148,7 +153,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       this.connecting = this.topology.refresh('discovery').then(
         () => {
           this.connecting = undefined;
-          if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client was closed while it connected');
+          if (this.closingOrClosed) throw new ClusterError('the client was closed while it connected');
         },
         (error: unknown) => {
           this.connecting = undefined;
@@ -204,7 +209,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       const split = fanout === undefined && info !== undefined ? this.splitHandler(info, args) : undefined;
       const multiNode = fanout ?? split;
       if (multiNode !== undefined) {
-        if (this.currentStatus === 'closing' || this.currentStatus === 'closed') throw new ClusterError('the client is closed');
+        if (this.closingOrClosed) throw new ClusterError('the client is closed');
         const work = multiNode(this[CORE], args);
         // A blocking composite waits for other commands (the push it waits for may be ours).
         if (split !== undefined && info?.blocking !== true) this.raiseBarrier(args, work);
@@ -238,7 +243,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
    * keys must share a slot. Never rejects: a failed command holds its error in its position.
    */
   async sendBatch(commands: readonly (readonly CommandArgument[])[]): Promise<BatchReply[]> {
-    if (this.currentStatus === 'closing' || this.currentStatus === 'closed') return commands.map(() => new ClusterError('the client is closed'));
+    if (this.closingOrClosed) return commands.map(() => new ClusterError('the client is closed'));
     return this.runBatch(commands, false);
   }
 
@@ -427,7 +432,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
   private route(args: readonly CommandArgument[], options: CommandOptions | undefined, known?: CommandInfo, internal = false): RoutedCommand {
     if (!Array.isArray(args) || args.length === 0) throw new InvalidArgumentError('a command needs at least its name');
     // Steps of an operation accepted before quit() still run: quit() waits for that operation.
-    if (!internal && (this.currentStatus === 'closing' || this.currentStatus === 'closed')) throw new ClusterError('the client is closed');
+    if (!internal && this.closingOrClosed) throw new ClusterError('the client is closed');
     const info = known ?? lookupCommand(args);
     const name = info === undefined ? commandName(args) : this.upperName(info);
     const refusal = CONNECTION_STATE_COMMANDS.get(name);
@@ -478,9 +483,8 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     if (handler === undefined) return undefined;
     const keys = commandKeys(args);
     if (keys.length < 2) return undefined;
-    const slotOf = (key: CommandArgument): number => keySlot(typeof key === 'string' || Buffer.isBuffer(key) ? key : String(key));
-    const first = slotOf(keys[0]);
-    for (let i = 1; i < keys.length; i++) if (slotOf(keys[i]) !== first) return handler;
+    const first = keySlot(keyBytes(keys[0]));
+    for (let i = 1; i < keys.length; i++) if (keySlot(keyBytes(keys[i])) !== first) return handler;
     return undefined;
   }
 

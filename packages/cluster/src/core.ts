@@ -72,3 +72,31 @@ export interface HasCore {
 
 /** Commands whose replies come back per node. */
 export type PerNode<T> = Map<string, T>;
+
+/**
+ * Puts a command family's methods on the client's prototype: not enumerable, like class
+ * methods, so they do not show up in `util.inspect` or `Object.keys` of a client.
+ */
+export function defineMethods(prototype: object, methods: Readonly<Record<string, unknown>>): void {
+  for (const [name, method] of Object.entries(methods)) {
+    Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+/** What operations that retry across refreshes (scans, transactions) use of their client. */
+export interface ClientHost {
+  readonly core: ClusterCore;
+  /** Reloads the slot table (shared with a refresh in flight); rejects when every node refuses. */
+  refresh(): Promise<void>;
+  /** Whether the client is closing or closed: nothing is retried then. */
+  closed(): boolean;
+}
+
+/** The host of a client whose methods were installed with `defineMethods`. */
+export function hostOf(client: HasCore & { refresh(): Promise<void>; readonly status: string }): ClientHost {
+  return {
+    core: client[CORE],
+    refresh: () => client.refresh(),
+    closed: () => client.status === 'closing' || client.status === 'closed',
+  };
+}

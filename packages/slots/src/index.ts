@@ -6,3 +6,4 @@ export type { Shard, ShardNode, SlotMapSource } from './slot-map.js';
 export { commandKeys, commandSlot, lookupCommand } from './commands.js';
 export type { BeginSearch, CommandInfo, FindKeys, KeySpec, RequestPolicy, ResponsePolicy } from './command-info.js';
 export { COMMAND_TABLE_REDIS_VERSION } from './command-table.data.js';
+export { keyBytes } from './command-arguments.js';

@@ -17,7 +17,7 @@
 import { InvalidArgumentError, type CommandArgument, type RespReply } from '@hashslot/resp';
 import type { BulkString, Ok, RedisKey } from '../commands/index.js';
 import { text } from '../commands/replies.js';
-import { CORE, type ClusterCore, type HasCore } from '../core.js';
+import { CORE, type ClusterCore, type HasCore, defineMethods } from '../core.js';
 import { ClusterError, type NodeFailure } from '../errors.js';
 import { checkOptions, integerIn, nodeAddress, nonEmptyString, slotList, slotNumber, token } from './arguments.js';
 import { parseClusterNodes, type ClusterNodeEntry } from './cluster-nodes.js';
@@ -234,9 +234,7 @@ const methods = {
 };
 
 export function installAdminMethods(prototype: object): void {
-  for (const [name, method] of Object.entries(methods)) {
-    Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
-  }
+  defineMethods(prototype, methods);
 }
 
 /** A question for `options.node`, or for a master the router picks (the command has no key). */

@@ -115,3 +115,18 @@ function describe(value: unknown): string {
   if (Buffer.isBuffer(value)) return 'a Buffer';
   return typeof value;
 }
+
+/**
+ * The NX / XX / GT / LT conditions ZADD and EXPIRE share: NX excludes the other three and GT
+ * excludes LT, as the server rules.
+ */
+export function pushConditions(command: string, args: CommandArgument[], options: { nx?: boolean; xx?: boolean; gt?: boolean; lt?: boolean }): void {
+  atMostOne(command, options, ['nx', 'xx']);
+  atMostOne(command, options, ['nx', 'gt']);
+  atMostOne(command, options, ['nx', 'lt']);
+  atMostOne(command, options, ['gt', 'lt']);
+  if (options.nx) args.push('NX');
+  if (options.xx) args.push('XX');
+  if (options.gt) args.push('GT');
+  if (options.lt) args.push('LT');
+}

@@ -1,5 +1,5 @@
 import type { CommandArgument } from '@hashslot/resp';
-import { atMostOne, int, nonEmpty, oneOf, pushLimit } from './arguments.js';
+import { atMostOne, int, nonEmpty, oneOf, pushConditions, pushLimit } from './arguments.js';
 import type { Limit } from './arguments.js';
 import type { Definitions } from './definition.js';
 import { textOrNull } from './replies.js';
@@ -120,15 +120,7 @@ function buildExpire(
   options: ExpireOptions | undefined,
 ): CommandArgument[] {
   const args: CommandArgument[] = [command, key, int(command, name, time)];
-  if (options === undefined) return args;
-  atMostOne(command, options, ['nx', 'xx']);
-  atMostOne(command, options, ['nx', 'gt']);
-  atMostOne(command, options, ['nx', 'lt']);
-  atMostOne(command, options, ['gt', 'lt']);
-  if (options.nx) args.push('NX');
-  if (options.xx) args.push('XX');
-  if (options.gt) args.push('GT');
-  if (options.lt) args.push('LT');
+  if (options !== undefined) pushConditions(command, args, options);
   return args;
 }
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@hashslot/resp';
 import type { CommandArgument, RespReply } from '@hashslot/resp';
-import { atMostOne, finite, int, nonEmpty, oneOf, pushCounted, pushLimit } from './arguments.js';
+import { atMostOne, finite, int, nonEmpty, oneOf, pushConditions, pushCounted, pushLimit } from './arguments.js';
 import type { Limit } from './arguments.js';
 import type { Definitions } from './definition.js';
 import { toNumber, toNumberOrNull, toNumbersOrNull, toScoredMembers, toScoredPairs } from './replies.js';
@@ -158,17 +158,6 @@ export interface SortedSetCommands<D extends boolean> {
   bzpopmax(keys: readonly RedisKey[], timeout: number): KeyScoredMember<D> | null;
   /** BZMPOP: `timeout` in seconds first, as the server takes it; null on timeout. */
   bzmpop(timeout: number, keys: readonly RedisKey[], which: 'MIN' | 'MAX', options?: ZMpopOptions): KeyScoredMembers<D> | null;
-}
-
-function pushConditions(command: string, args: CommandArgument[], options: ZAddIncrOptions): void {
-  atMostOne(command, options, ['nx', 'xx']);
-  atMostOne(command, options, ['nx', 'gt']);
-  atMostOne(command, options, ['nx', 'lt']);
-  atMostOne(command, options, ['gt', 'lt']);
-  if (options.nx) args.push('NX');
-  if (options.xx) args.push('XX');
-  if (options.gt) args.push('GT');
-  if (options.lt) args.push('LT');
 }
 
 function buildZAdd(key: RedisKey, members: readonly ZAddMember[], options: ZAddOptions | undefined): CommandArgument[] {

@@ -153,8 +153,8 @@ export interface XAutoClaimJustIdResult {
   deletedIds: string[];
 }
 
-/** XINFO STREAM (fields as of Redis 7.0, camel-cased; fields a newer server adds appear untyped). */
-export interface XInfoStream<D extends boolean> {
+/** What XINFO STREAM tells with or without FULL (Redis 7.0 fields, camel-cased). */
+interface XInfoStreamCommon {
   length: number;
   radixTreeKeys: number;
   radixTreeNodes: number;
@@ -162,6 +162,10 @@ export interface XInfoStream<D extends boolean> {
   maxDeletedEntryId: string;
   entriesAdded: number;
   recordedFirstEntryId: string;
+}
+
+/** XINFO STREAM (fields as of Redis 7.0, camel-cased; fields a newer server adds appear untyped). */
+export interface XInfoStream<D extends boolean> extends XInfoStreamCommon {
   /** How many consumer groups. */
   groups: number;
   firstEntry: StreamEntry<D> | null;
@@ -231,14 +235,7 @@ export interface XInfoFullGroup<D extends boolean> {
 }
 
 /** XINFO STREAM ... FULL (fields as of Redis 7.0). */
-export interface XInfoStreamFull<D extends boolean> {
-  length: number;
-  radixTreeKeys: number;
-  radixTreeNodes: number;
-  lastGeneratedId: string;
-  maxDeletedEntryId: string;
-  entriesAdded: number;
-  recordedFirstEntryId: string;
+export interface XInfoStreamFull<D extends boolean> extends XInfoStreamCommon {
   entries: StreamEntry<D>[];
   groups: XInfoFullGroup<D>[];
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type CommandArgument, type RespReply } from '@hashslot/resp';
 import { lookupCommand, type CommandInfo } from '@hashslot/slots';
 import type { BulkString } from '../commands/index.js';
-import { CORE, type ClusterCore, type HasCore, type NodeSelection } from '../core.js';
+import { CORE, type ClusterCore, type HasCore, type NodeSelection, defineMethods } from '../core.js';
 import { ClusterError } from '../errors.js';
 import { aggregateReplies, perNode } from './aggregate.js';
 
@@ -345,7 +345,5 @@ export function fanoutHandler(info: CommandInfo): ((core: ClusterCore, args: rea
 }
 
 export function installFanoutMethods(prototype: object): void {
-  for (const [name, method] of Object.entries(methods)) {
-    Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
-  }
+  defineMethods(prototype, methods);
 }

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@hashslot/resp';
-import { keySlot } from '@hashslot/slots';
+import { keyBytes, keySlot } from '@hashslot/slots';
 import { describe, expect, it } from 'vitest';
-import { copyKeys, groupBySlot, isKeyword, keyArg, side, transitKey } from './keys.js';
+import { copyKeys, groupBySlot, isKeyword, side, transitKey } from './keys.js';
 
 describe('transitKey and copyKeys', () => {
   const keys: (string | Buffer | number)[] = [
@@ -18,7 +18,7 @@ describe('transitKey and copyKeys', () => {
 
   it('makes keys in the slot of the key they belong to, whatever its braces', () => {
     for (const key of keys) {
-      const slot = keySlot(keyArg(key));
+      const slot = keySlot(keyBytes(key));
       expect(keySlot(transitKey(key)), String(key)).toBe(slot);
       for (const copy of copyKeys(key, 3)) expect(keySlot(copy), String(key)).toBe(slot);
     }

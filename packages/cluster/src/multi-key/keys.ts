@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, type CommandArgument } from '@hashslot/resp';
-import { hashTag, keySlot, SLOT_COUNT } from '@hashslot/slots';
+import { hashTag, keyBytes, keySlot, SLOT_COUNT } from '@hashslot/slots';
 import { ClusterError } from '../errors.js';
 
-/** A key argument as the bytes that reach the server: numbers as the encoder spells them. */
-export function keyArg(arg: CommandArgument): string | Buffer {
-  if (typeof arg === 'string' || Buffer.isBuffer(arg)) return arg;
-  if (arg === Infinity) return '+inf';
-  if (arg === -Infinity) return '-inf';
-  return String(arg);
-}
-
 export function slotOf(arg: CommandArgument): number {
-  return keySlot(keyArg(arg));
+  return keySlot(keyBytes(arg));
 }
 
 /** Positions of `keys` per slot, slots in the order their first key comes, positions in key order. */
@@ -29,7 +21,7 @@ export function groupBySlot(keys: readonly CommandArgument[]): Map<number, numbe
 
 /** A key as text, for messages. */
 export function keyText(arg: CommandArgument): string {
-  const key = keyArg(arg);
+  const key = keyBytes(arg);
   return typeof key === 'string' ? key : key.toString('utf8');
 }
 
@@ -55,14 +47,14 @@ function slotPrefix(key: string | Buffer): string | Buffer {
  * moved). The name says what it is, in case a crash leaves it behind.
  */
 export function transitKey(key: CommandArgument): string | Buffer {
-  const prefix = slotPrefix(keyArg(key));
+  const prefix = slotPrefix(keyBytes(key));
   const suffix = `hashslot:transit:${randomBytes(8).toString('hex')}`;
   return typeof prefix === 'string' ? prefix + suffix : Buffer.concat([prefix, Buffer.from(suffix)]);
 }
 
 /** `count` new keys in the slot of `key`, for temporary copies that a script creates and deletes. */
 export function copyKeys(key: CommandArgument, count: number): (string | Buffer)[] {
-  const prefix = slotPrefix(keyArg(key));
+  const prefix = slotPrefix(keyBytes(key));
   const id = randomBytes(8).toString('hex');
   return Array.from({ length: count }, (_, i) => {
     const suffix = `hashslot:copy:${id}:${i}`;

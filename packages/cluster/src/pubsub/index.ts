@@ -1,6 +1,6 @@
 import { ConnectionError, InvalidArgumentError, type ChannelName } from '@hashslot/resp';
 import { keySlot } from '@hashslot/slots';
-import { CORE, type HasCore } from '../core.js';
+import { CORE, type HasCore, defineMethods } from '../core.js';
 import { ClusterSubscriber, type SubscriberClient } from './subscriber.js';
 
 export { ClusterSubscriber } from './subscriber.js';
@@ -135,7 +135,5 @@ const METHODS: Record<keyof PubSubMethods<boolean>, Method> = {
 };
 
 export function installPubSubMethods(prototype: object): void {
-  for (const [name, method] of Object.entries(METHODS)) {
-    Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
-  }
+  defineMethods(prototype, METHODS);
 }

@@ -7,7 +7,7 @@ import type { RespReply } from '@hashslot/resp';
 import { keySlot, SLOT_COUNT } from '@hashslot/slots';
 import type { BulkString, RedisKey, ScoredMember } from '../commands/index.js';
 import { toNumber } from '../commands/replies.js';
-import { CORE, type ClusterCore, type HasCore } from '../core.js';
+import { CORE, type ClusterCore, type HasCore, defineMethods, hostOf } from '../core.js';
 import { NodeCursor, type CursorHost } from './node-cursor.js';
 import { checkKey, resolveScanOptions, type CollectionScanOptions, type ResolvedScanOptions, type ScanOptions } from './options.js';
 
@@ -69,17 +69,7 @@ const methods = {
 };
 
 export function installScanMethods(prototype: object): void {
-  for (const [name, method] of Object.entries(methods)) {
-    Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
-  }
-}
-
-function hostOf(client: ScanClient): CursorHost {
-  return {
-    core: client[CORE],
-    refresh: () => client.refresh(),
-    closed: () => client.status === 'closing' || client.status === 'closed',
-  };
+  defineMethods(prototype, methods);
 }
 
 async function* scanKeyspace(host: CursorHost, options: ResolvedScanOptions): AsyncGenerator<RespReply[], void, undefined> {

@@ -1,17 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, ReplyError, TimeoutError, type CommandArgument, type Connection, type RespReply } from '@hashslot/resp';
 import { text } from '../commands/replies.js';
-import type { ClusterCore } from '../core.js';
+import type { ClientHost, ClusterCore } from '../core.js';
 import { AskError, ClusterDownError, ClusterError, classifyReplyError, LoadingError, MovedError, TryAgainError } from '../errors.js';
 
 /** What a cursor needs from the client that runs it. */
-export interface CursorHost {
-  readonly core: ClusterCore;
-  /** Reloads the slot table; may reject (every node refused), which the cursor ignores. */
-  refresh(): Promise<void>;
-  /** Whether the client is closing or closed: nothing is retried then. */
-  closed(): boolean;
-}
+export type CursorHost = ClientHost;
 
 export interface NodeCursorOptions {
   /** The command, for messages: `SCAN`, `HSCAN`... */

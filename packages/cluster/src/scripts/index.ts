@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, type RespReply } from '@hashslot/resp';
 import { text } from '../commands/replies.js';
-import { CORE, type HasCore } from '../core.js';
+import { CORE, type HasCore, defineMethods } from '../core.js';
 import { defineScript, type ClusterScript, type ScriptDefinition } from './define-script.js';
 import { agreed, onEveryNode } from './every-node.js';
 
@@ -100,9 +100,7 @@ const methods = {
 };
 
 export function installScriptMethods(prototype: object): void {
-  for (const [name, method] of Object.entries(methods)) {
-    Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
-  }
+  defineMethods(prototype, methods);
 }
 
 function nodesOption(command: string, options: ScriptNodesOptions | undefined): 'masters' | 'all' {

@@ -1,15 +1,9 @@
-import type { ClusterCore } from '../core.js';
+import type { ClientHost, ClusterCore } from '../core.js';
 import { backoff as retryBackoff, type RetryKind } from '../options.js';
 import { ClusterDownError, ClusterError, slotNotServed } from '../errors.js';
 
 /** What transactions and watch sessions use of the client they come from. */
-export interface TransactionHost {
-  readonly core: ClusterCore;
-  /** Reloads the slot table (shared with a refresh in flight); rejects when every node refuses. */
-  refresh(): Promise<void>;
-  /** Whether the client is closing or closed. */
-  closed(): boolean;
-}
+export type TransactionHost = ClientHost;
 
 export type DelayKind = RetryKind | 'moved';
 

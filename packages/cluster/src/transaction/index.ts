@@ -3,7 +3,7 @@
  * for how they follow a slot that moves.
  */
 import type { RedisKey } from '../commands/index.js';
-import { CORE, type HasCore } from '../core.js';
+import { CORE, type HasCore, defineMethods, hostOf } from '../core.js';
 import type { TransactionHost } from './host.js';
 import { runOnCluster } from './run.js';
 import { Transaction, type TransactionOptions } from './transaction.js';
@@ -43,14 +43,6 @@ interface TransactionClient extends HasCore {
   readonly status: string;
 }
 
-function hostOf(client: TransactionClient): TransactionHost {
-  return {
-    core: client[CORE],
-    refresh: () => client.refresh(),
-    closed: () => client.status === 'closing' || client.status === 'closed',
-  };
-}
-
 const methods = {
   multi(this: TransactionClient, options?: TransactionOptions): Transaction<boolean> {
     const host = hostOf(this);
@@ -69,7 +61,5 @@ const methods = {
 };
 
 export function installTransactionMethods(prototype: object): void {
-  for (const [name, method] of Object.entries(methods)) {
-    Object.defineProperty(prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
-  }
+  defineMethods(prototype, methods);
 }
