@@ -10,22 +10,15 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { selfCheck } from './resp/check.js';
-import { measure } from './resp/measure.js';
+import { WARMUP_ROUNDS, measure } from './resp/measure.js';
 import { CONTENDERS, HASHSLOT } from './resp/peers.js';
 import { markdownReport, writeJsonReport, type RunInfo } from './resp/report.js';
-import { CHUNK_SIZE, generateStream, STREAM_KINDS } from './resp/streams.js';
+import { CHUNK_SIZE, generateStream, QUICK_STREAM_BYTES, STREAM_BYTES, STREAM_KINDS } from './resp/streams.js';
 import { summarize } from './resp/summary.js';
 import { talliesFor } from './resp/tally.js';
 
-/**
- * Base stream size: large enough that one parse takes tens of ms, so timer resolution is moot.
- * Some streams are a multiple of it (`StreamKind.sizeFactor`).
- */
-const STREAM_BYTES = 12 * 1024 * 1024;
-const QUICK_STREAM_BYTES = 3 * 1024 * 1024;
 const ROUNDS = 7;
 const QUICK_ROUNDS = 3;
-const WARMUP_ROUNDS = 2;
 
 const RESULTS_FILE = new URL('../results/resp-latest.json', import.meta.url);
 

@@ -7,6 +7,9 @@ import type { Contender } from './peers.js';
 import type { RespStream } from './streams.js';
 import { tallyOf, talliesFor, type Tally, type Tallies } from './tally.js';
 
+/** Untimed rounds per stream, the usual `warmupRounds` (see the loop in `measure`). */
+export const WARMUP_ROUNDS = 2;
+
 export interface StreamTimings {
   readonly stream: RespStream;
   /** Wall time of each timed run in ms, by contender name, warm-up excluded. */

@@ -11,6 +11,13 @@ export const CHUNK_SIZE = 64 * 1024;
 /** How many replies at the start of a stream the self-check compares one by one. */
 export const FIRST_REPLIES = 5;
 
+/**
+ * Base stream size: large enough that one parse takes tens of ms, so timer resolution is moot.
+ * Some streams are a multiple of it (`StreamKind.sizeFactor`).
+ */
+export const STREAM_BYTES = 12 * 1024 * 1024;
+export const QUICK_STREAM_BYTES = 3 * 1024 * 1024;
+
 export interface RespStream {
   readonly name: string;
   readonly description: string;
