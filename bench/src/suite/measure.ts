@@ -1,6 +1,12 @@
 /** The timing loops the cluster workloads share. */
 import { rotate } from '../stats.js';
-import type { Role, Sample } from './results.js';
+import type { ExtraColumn, Role, Sample } from './results.js';
+
+/** The report columns of `LatencyRecorder.percentiles()`. */
+export const LATENCY_COLUMNS: readonly ExtraColumn[] = [
+  { key: 'p50Ms', label: 'p50 ms' },
+  { key: 'p99Ms', label: 'p99 ms' },
+];
 
 /**
  * Latencies of individual commands, kept in one preallocated array: pushing to a growing JS
@@ -18,6 +24,10 @@ export class LatencyRecorder {
   record(milliseconds: number): void {
     if (this.count < this.samples.length) this.samples[this.count] = milliseconds;
     this.count++;
+  }
+
+  percentiles(): { p50Ms: number; p99Ms: number } {
+    return { p50Ms: this.quantile(0.5), p99Ms: this.quantile(0.99) };
   }
 
   /** The `fraction` quantile (0.5, 0.99) of what was recorded, nearest rank. */

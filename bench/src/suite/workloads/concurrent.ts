@@ -2,7 +2,7 @@
  * Workload 1: a busy service. 50 callers, each awaiting a SET and then a GET of a random key,
  * over and over; throughput and the latency of single commands.
  */
-import { LatencyRecorder, callersFor } from '../measure.js';
+import { LATENCY_COLUMNS, LatencyRecorder, callersFor } from '../measure.js';
 import { redisBenchmark } from '../reference.js';
 import { summarise, type WorkloadResult } from '../results.js';
 import { VALUE, clientContenders, randomKey, referenceContender, runRounds, type SuiteContext } from '../context.js';
@@ -22,7 +22,7 @@ export async function concurrent(context: SuiteContext): Promise<WorkloadResult>
       latencies.record(performance.now() - written);
       return 2;
     });
-    return { value, extras: { p50Ms: latencies.quantile(0.5), p99Ms: latencies.quantile(0.99) } };
+    return { value, extras: latencies.percentiles() };
   });
   contenders.push(referenceContender(async () => {
     const rows = await redisBenchmark(context.startupNodes[0], { tests: 'set,get', clients: CALLERS, requests: context.quick ? 40_000 : 200_000 });
@@ -41,10 +41,7 @@ export async function concurrent(context: SuiteContext): Promise<WorkloadResult>
       unit: 'ops/s',
       higherIsBetter: true,
       method: `${CALLERS} callers, each awaiting SET then GET of a random key of 100,000 with 64-byte values, for ${context.durationMs} ms per run. p50 and p99 are single-command latencies. redis-benchmark: -c ${CALLERS} -t set,get, one connection per caller (its latencies are the mean of its SET and GET rows).`,
-      extraColumns: [
-        { key: 'p50Ms', label: 'p50 ms' },
-        { key: 'p99Ms', label: 'p99 ms' },
-      ],
+      extraColumns: LATENCY_COLUMNS,
       target: 1.2,
     },
     samples,

@@ -4,7 +4,7 @@
  */
 import { parseInfo } from '@hashslot/test-cluster';
 import { CLIENTS, type ClientId, type Driver } from '../drivers/index.js';
-import { LatencyRecorder, callersFor } from '../measure.js';
+import { LATENCY_COLUMNS, LatencyRecorder, callersFor } from '../measure.js';
 import { summarise, type WorkloadResult } from '../results.js';
 import { KEYSPACE, VALUE, clientContenders, runRounds, type SuiteContext } from '../context.js';
 
@@ -35,7 +35,7 @@ export async function replicaReads(context: SuiteContext): Promise<WorkloadResul
       // Checks the configuration took: the share of this run's GETs that replicas served.
       const replicaGets = after.replicas - before.replicas;
       const replicaShare = replicaGets / (replicaGets + after.masters - before.masters);
-      return { value, extras: { p50Ms: latencies.quantile(0.5), p99Ms: latencies.quantile(0.99), replicaShare } };
+      return { value, extras: { ...latencies.percentiles(), replicaShare } };
     });
     const samples = await runRounds(context, 'replica reads', contenders);
     return summarise(
@@ -45,11 +45,7 @@ export async function replicaReads(context: SuiteContext): Promise<WorkloadResul
         unit: 'ops/s',
         higherIsBetter: true,
         method: `${CALLERS} callers, each awaiting one command at a time: a GET 9 times in 10, else a SET, of a random key of ${KEYSPACE.toLocaleString('en-US')} (all present), for ${context.durationMs} ms per run. hashslot readFrom: 'replica', ioredis scaleReads: 'slave', node-redis useReplicas: true. "replica share" is the share of the GETs that replicas served (INFO commandstats). redis-benchmark has no replica reads and is left out.`,
-        extraColumns: [
-          { key: 'p50Ms', label: 'p50 ms' },
-          { key: 'p99Ms', label: 'p99 ms' },
-          { key: 'replicaShare', label: 'replica share' },
-        ],
+        extraColumns: [...LATENCY_COLUMNS, { key: 'replicaShare', label: 'replica share' }],
       },
       samples,
     );
