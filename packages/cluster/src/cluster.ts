@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { commandName, InvalidArgumentError, RedisError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
+import { checkArguments, commandName, InvalidArgumentError, RedisError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
 import { commandKeys, commandSlot, CrossSlotError, keyBytes, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';
@@ -203,6 +203,8 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     let routed: RoutedCommand;
     try {
       const info = Array.isArray(args) ? lookupCommand(args) : undefined;
+      // Before the fanout and split handlers too: they would send a short command to every node.
+      if (info !== undefined) checkArity(info, args);
       // Commands done over several nodes: sent to all, or split by slot when keys span slots.
       // Checked before routing so that a split command never builds a CrossSlotError to throw.
       const fanout = info === undefined ? undefined : fanoutHandler(info);
@@ -210,6 +212,9 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       const multiNode = fanout ?? split;
       if (multiNode !== undefined) {
         if (this.closingOrClosed) throw new ClusterError('the client is closed');
+        // Its parts go out separately: an argument that cannot be sent must fail the whole
+        // command first, not one part after the others ran (an MSET partly written).
+        checkArguments(args);
         const work = multiNode(this[CORE], args);
         // A blocking composite waits for other commands (the push it waits for may be ours).
         if (split !== undefined && info?.blocking !== true) this.raiseBarrier(args, work);
@@ -223,6 +228,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       if (!(error instanceof CrossSlotError)) throw error;
       const handler = crossSlotHandler(error.command);
       if (handler === undefined) throw error;
+      checkArguments(args);
       const reply = await this.track(handler(this[CORE], args));
       const callback = this.responseCallbacks.get(error.command) ?? transform;
       return callback === undefined ? reply : callback(reply);
@@ -437,6 +443,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     const name = info === undefined ? commandName(args) : this.upperName(info);
     const refusal = CONNECTION_STATE_COMMANDS.get(name);
     if (refusal !== undefined) throw new InvalidArgumentError(`${name} ${refusal}`);
+    if (info !== undefined) checkArity(info, args);
     const slot = commandSlot(args);
     const blockMs = info?.blocking === true ? blockTime(name, args) : undefined;
     // XREAD without BLOCK is flagged blocking but answers at once.
@@ -529,6 +536,20 @@ installCommands(
 );
 
 function noop(): void {}
+
+/**
+ * Refuses a command with fewer arguments than the server's table requires (MGET or DEL without
+ * a key, GET without its key). The server would refuse it as well, but only once sent, and with
+ * no key to route by it would go to whichever node. Only the minimum is checked: a newer server
+ * may take more arguments than the table knows.
+ */
+function checkArity(info: CommandInfo, args: readonly CommandArgument[]): void {
+  const least = Math.abs(info.arity);
+  if (args.length >= least) return;
+  const [command, subcommand] = info.name.toUpperCase().split('|');
+  const name = subcommand === undefined ? command : `${command} ${subcommand}`;
+  throw new InvalidArgumentError(`${name}: wrong number of arguments: at least ${least - 1} after ${command}, got ${args.length - 1}`);
+}
 
 /** A key as barriers compare it: Buffers by their UTF-8 text (a string key has no other bytes). */
 function barrierKey(key: CommandArgument): string {

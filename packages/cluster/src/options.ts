@@ -162,10 +162,7 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
   if (keepAlive !== undefined && keepAlive !== false && !(typeof keepAlive === 'number' && Number.isFinite(keepAlive) && keepAlive >= 1000)) {
     throw new InvalidArgumentError(`option keepAlive must be false or milliseconds >= 1000; got ${describe(keepAlive)}`);
   }
-  const parserLimits = options.parserLimits;
-  if (parserLimits !== undefined && (typeof parserLimits !== 'object' || parserLimits === null)) {
-    throw new InvalidArgumentError(`option parserLimits must be an object; got ${describe(parserLimits)}`);
-  }
+  const parserLimits = resolveParserLimits(options.parserLimits);
   return {
     startupNodes,
     decodeResponses: boolean('decodeResponses', true),
@@ -212,6 +209,29 @@ function resolveRetryDelays(value: RetryDelays | undefined): Required<RetryDelay
   return delays;
 }
 
+const PARSER_LIMIT_NAMES = ['maxBulkLength', 'maxArrayLength', 'maxDepth'] as const;
+
+/**
+ * Checked here, not left to each connection's parser: that would fail only at the first connect,
+ * inside a discovery error, with a typo silently ignored.
+ */
+function resolveParserLimits(value: ClusterOptions['parserLimits']): ResolvedOptions['parserLimits'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) throw new InvalidArgumentError(`option parserLimits must be an object; got ${describe(value)}`);
+  for (const name of Object.keys(value)) {
+    if (!(PARSER_LIMIT_NAMES as readonly string[]).includes(name)) {
+      throw new InvalidArgumentError(`unknown option parserLimits.${name}; known: ${PARSER_LIMIT_NAMES.join(', ')}`);
+    }
+  }
+  for (const name of PARSER_LIMIT_NAMES) {
+    const limit = value[name];
+    if (limit !== undefined && !(typeof limit === 'number' && Number.isInteger(limit) && limit >= 1)) {
+      throw new InvalidArgumentError(`option parserLimits.${name} must be an integer >= 1; got ${describe(limit)}`);
+    }
+  }
+  return value;
+}
+
 function milliseconds(options: ClusterOptions, name: keyof ClusterOptions, fallback: number): number {
   const value = options[name];
   if (value === undefined) return fallback;
@@ -253,11 +273,12 @@ export type RetryKind = Exclude<keyof RetryDelays, 'max'>;
 
 /**
  * Waits before attempt `attempt + 1` of `attempts`: `attempt` times the kind's base delay, at
- * most `max`. Nothing follows the last attempt, so after it there is nothing to wait for.
+ * most `max` and at most `limitMs` (what is left of the command's timeout). Nothing follows the
+ * last attempt, so after it there is nothing to wait for.
  */
-export async function backoff(delays: Required<RetryDelays>, kind: RetryKind, attempt: number, attempts: number): Promise<void> {
+export async function backoff(delays: Required<RetryDelays>, kind: RetryKind, attempt: number, attempts: number, limitMs = Infinity): Promise<void> {
   if (attempt >= attempts) return;
-  const delay = Math.min(delays[kind] * attempt, delays.max);
+  const delay = Math.min(delays[kind] * attempt, delays.max, limitMs);
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 }
 

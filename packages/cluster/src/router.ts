@@ -1,4 +1,4 @@
-import { ConnectionError, RedisError, ReplyError, TimeoutError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
+import { ConnectionError, ProtocolError, RedisError, ReplyError, TimeoutError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
 import {
   AskError,
   ClusterDownError,
@@ -39,6 +39,12 @@ interface AttemptState {
   /** A replica that just failed this command. */
   avoid: ClusterNode | undefined;
   lastError: Error | undefined;
+  /**
+   * `performance.now()` past which no further attempt starts: the command's timeout bounds all
+   * its attempts and backoffs together, not each one. Infinity for blocking commands and a
+   * timeout of 0.
+   */
+  deadline: number;
 }
 
 /** How long a replica that failed a command is passed over by `preferReplica`. */
@@ -69,12 +75,14 @@ export class Router {
 
   async execute(command: RoutedCommand): Promise<RespReply> {
     const attempts = this.#options.maxRedirections + 1;
-    const state: AttemptState = { attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined };
+    const state = this.attemptState(command);
     for (; state.attempt <= attempts; state.attempt++) {
       let node: ClusterNode | undefined;
+      // A retry gets what is left of the timeout, so the command settles within it.
+      const timeout = state.attempt === 1 ? command.timeout : this.remaining(command, state);
       try {
         node = state.askTarget ?? (await this.pick(command, state.avoid));
-        const reply = state.askTarget === undefined ? await this.send(node, command) : await this.sendAsking(node, command);
+        const reply = state.askTarget === undefined ? await this.send(node, command, timeout) : await this.sendAsking(node, command, timeout);
         if (node.failedAt !== -Infinity) node.failedAt = -Infinity;
         return reply;
       } catch (error) {
@@ -102,7 +110,8 @@ export class Router {
     }
     // Made on a command's first failure only: most commands of a batch never need one.
     const states: (AttemptState | undefined)[] = new Array<AttemptState | undefined>(commands.length);
-    const stateOf = (i: number): AttemptState => (states[i] ??= { attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined });
+    const started = performance.now();
+    const stateOf = (i: number): AttemptState => (states[i] ??= this.attemptState(commands[i], started));
     const attempts = this.#options.maxRedirections + 1;
     let pending: number[] = [];
     const solo: Promise<void>[] = [];
@@ -123,6 +132,7 @@ export class Router {
           this.recover(error, commands[i], node, stateOf(i)).then(
             () => {
               if (++stateOf(i).attempt > attempts) results[i] = this.exhausted(commands[i], stateOf(i));
+              else if (performance.now() >= stateOf(i).deadline) results[i] = this.overdue(commands[i], stateOf(i));
               else retry.push(i);
             },
             (final: unknown) => void (results[i] = asRedisError(final)),
@@ -198,16 +208,21 @@ export class Router {
       const target = mapAddress(this.#options.natMap, error.host, error.port);
       state.askTarget = this.pool.ensure(target.host, target.port);
     } else if (error instanceof TryAgainError) {
-      await backoff(this.#options.retryDelays, 'tryAgain', state.attempt, attempts);
+      await backoff(this.#options.retryDelays, 'tryAgain', state.attempt, attempts, this.remaining(command, state));
     } else if (error instanceof ClusterDownError) {
       void this.topology.requestRefresh('CLUSTERDOWN');
-      await backoff(this.#options.retryDelays, 'clusterDown', state.attempt, attempts);
+      await backoff(this.#options.retryDelays, 'clusterDown', state.attempt, attempts, this.remaining(command, state));
     } else if (error instanceof LoadingError) {
       if (node !== undefined && node.role === 'replica') state.avoid = node;
-      await backoff(this.#options.retryDelays, 'loading', state.attempt, attempts);
+      await backoff(this.#options.retryDelays, 'loading', state.attempt, attempts, this.remaining(command, state));
     } else if (error instanceof ReadOnlyError) {
       // Not run: a replica refuses writes before executing them.
       await this.topology.requestRefresh('READONLY');
+    } else if (error instanceof ConnectionError && error.written && error.cause instanceof ProtocolError) {
+      // The node sent bytes that are not RESP: the command may have run, and sending it again,
+      // even a read, would most likely meet the same bytes on a new connection. It fails, as do
+      // the others that were waiting on that connection; the slot table is not in question.
+      throw error;
     } else if (error instanceof ConnectionError || (error instanceof TimeoutError && !error.written)) {
       // Not written (refused, reset before the write, no connection in time) or read-only:
       // safe to send again, elsewhere if the table changes.
@@ -228,7 +243,7 @@ export class Router {
           cause: error,
         });
       }
-      await backoff(this.#options.retryDelays, 'connection', state.attempt, attempts);
+      await backoff(this.#options.retryDelays, 'connection', state.attempt, attempts, this.remaining(command, state));
     } else if (error instanceof TimeoutError) {
       // Written, so it may still run: never sent twice, except a read that preferReplica
       // moves to the master. The node may be hung or gone.
@@ -242,6 +257,41 @@ export class Router {
     } else {
       throw error;
     }
+    if (performance.now() >= state.deadline) throw this.overdue(command, state);
+  }
+
+  private attemptState(command: RoutedCommand, started = performance.now()): AttemptState {
+    const timeout = command.timeout ?? this.#options.commandTimeout;
+    const deadline = command.blocking || timeout === 0 ? Infinity : started + timeout;
+    return { attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined, deadline };
+  }
+
+  /** Milliseconds left before the command's deadline, at least 1 (0 would mean no timeout). */
+  private remaining(command: RoutedCommand, state: AttemptState): number | undefined {
+    if (state.deadline === Infinity) return command.timeout;
+    return Math.max(1, Math.ceil(state.deadline - performance.now()));
+  }
+
+  /**
+   * The command's timeout ran out between attempts. Every attempt so far was refused or never
+   * written (a written write fails at once instead), so a write did not run. When the cluster
+   * kept refusing it (CLUSTERDOWN, TRYAGAIN, LOADING), that refusal is the answer and keeps its
+   * type; otherwise (no connection, redirections) a TimeoutError.
+   */
+  private overdue(command: RoutedCommand, state: AttemptState): RedisError {
+    const last = state.lastError;
+    if (last instanceof ClusterDownError || last instanceof TryAgainError || last instanceof LoadingError) return last;
+    const timeoutMs = command.timeout ?? this.#options.commandTimeout;
+    return new TimeoutError(
+      `${command.name} did not complete within its timeout of ${timeoutMs} ms after ${state.attempt} attempts; last: ${last?.message ?? 'none'}`,
+      {
+        command: command.name,
+        address: last instanceof ConnectionError || last instanceof TimeoutError ? last.address : last instanceof ReplyError ? (last.address ?? '') : '',
+        // Only a read is retried after it was written, and it may have run.
+        written: last instanceof ConnectionError || last instanceof TimeoutError ? last.written : false,
+        timeoutMs,
+      },
+    );
   }
 
   private exhausted(command: RoutedCommand, state: AttemptState): ClusterError {
@@ -259,7 +309,7 @@ export class Router {
     const attempts = 2;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.send(node, command);
+        return await this.send(node, command, command.timeout);
       } catch (error) {
         if (!(error instanceof ConnectionError) || error.written || attempt >= attempts) throw error;
         void this.topology.requestRefresh('connection');
@@ -303,8 +353,8 @@ export class Router {
     return command.readOnly && this.#options.readFrom === 'preferReplica' && node !== undefined && node.role === 'replica';
   }
 
-  private async send(node: ClusterNode, command: RoutedCommand): Promise<RespReply> {
-    const options = command.timeout === undefined ? undefined : { timeout: command.timeout };
+  private async send(node: ClusterNode, command: RoutedCommand, timeout: number | undefined): Promise<RespReply> {
+    const options = timeout === undefined ? undefined : { timeout };
     if (!command.blocking) {
       const connection = this.pool.shared(node);
       try {
@@ -330,8 +380,8 @@ export class Router {
   }
 
   /** ASKING and the command in one write, to the node importing the slot. */
-  private async sendAsking(node: ClusterNode, command: RoutedCommand): Promise<RespReply> {
-    const options = command.timeout === undefined ? undefined : { timeout: command.timeout };
+  private async sendAsking(node: ClusterNode, command: RoutedCommand, timeout: number | undefined): Promise<RespReply> {
+    const options = timeout === undefined ? undefined : { timeout };
     const connection = command.blocking ? await this.pool.acquire(node, command.name) : this.pool.shared(node);
     let reusable = false;
     try {

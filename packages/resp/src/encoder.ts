@@ -120,6 +120,21 @@ export function encodeCommands(commands: readonly CommandArgs[], passThroughByte
   return chunks;
 }
 
+/**
+ * Throws the InvalidArgumentError that encoding `args` would throw, without encoding them: for a
+ * caller that turns one command into several, which must refuse it before sending any of them.
+ */
+export function checkArguments(args: CommandArgs): void {
+  if (!Array.isArray(args)) throw new InvalidArgumentError(`a command is an array of arguments; got ${typeof args}`);
+  if (args.length === 0) throw new InvalidArgumentError('a command needs at least its name; got an empty argument list');
+  for (let a = 0; a < args.length; a++) {
+    const arg = args[a];
+    if (typeof arg === 'string' || typeof arg === 'bigint' || Buffer.isBuffer(arg)) continue;
+    if (typeof arg === 'number') numberText(arg, args, a);
+    else throw invalidArgument(args, a);
+  }
+}
+
 /** The command's name for messages: its first argument, upper case, never its arguments. */
 export function commandName(args: CommandArgs): string {
   const first = args[0];

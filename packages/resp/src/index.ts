@@ -1,4 +1,4 @@
-export { encodeCommand, encodeCommands, commandName, PASS_THROUGH_BYTES } from './encoder.js';
+export { checkArguments, encodeCommand, encodeCommands, commandName, PASS_THROUGH_BYTES } from './encoder.js';
 export type { CommandArgument, CommandArgs } from './encoder.js';
 export {
   RespParser,

@@ -424,6 +424,8 @@ export class RespParser {
       if (p + 1 >= end) return undefined;
       if (chunk[p + 1] !== 49 /* '1' */) this.fail(`negative ${what} length`, p + 1, chunk[p + 1]);
       p += 2;
+      // `-10`, `-123`: a negative length, not a null with a stray byte; say so, not "expected CR".
+      if (p < end && chunk[p] >= DIGIT_0 && chunk[p] <= DIGIT_9) this.fail(`negative ${what} length`, p, chunk[p]);
       if (!this.atCrLf(chunk, p, end)) return undefined;
       this.lineEnd = p + 2;
       return -1;

@@ -70,3 +70,42 @@ function parseCommand(text: string): { args: string[]; length: number } | undefi
   }
   return { args, length: pos };
 }
+
+/**
+ * Calls `handler` once, with every command received so far, when the `count`-th complete
+ * command has arrived, however many TCP reads they came in. Later commands are ignored.
+ */
+export function afterCommands(socket: net.Socket, count: number, handler: (commands: string[][]) => void): void {
+  const received: string[][] = [];
+  onCommands(socket, (commands) => {
+    if (received.length >= count) return;
+    received.push(...commands);
+    if (received.length >= count) handler(received);
+  });
+}
+
+/**
+ * Writes `data` one byte per write, awaiting `between()` after each byte, so that a caller who
+ * knows when the client has read a byte can make every byte arrive on its own. Stops early once
+ * the socket is closed (the client gave up on the stream); resolves with the bytes written.
+ */
+export async function dripBytes(socket: net.Socket, data: Buffer, between: () => Promise<void>): Promise<number> {
+  let closed = socket.destroyed;
+  let wake: (() => void) | undefined;
+  const onClose = (): void => {
+    closed = true;
+    wake?.();
+  };
+  socket.once('close', onClose);
+  try {
+    let written = 0;
+    for (; written < data.length && !closed; written++) {
+      socket.write(data.subarray(written, written + 1));
+      // Whichever comes first: the client read the byte, or the socket closed.
+      await Promise.race([between(), new Promise<void>((resolve) => (wake = resolve))]);
+    }
+    return written;
+  } finally {
+    socket.off('close', onClose);
+  }
+}

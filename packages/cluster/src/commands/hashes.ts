@@ -1,5 +1,5 @@
 import type { CommandArgument, RespReply } from '@hashslot/resp';
-import { int, integer, nonEmpty, pushEntries } from './arguments.js';
+import { finite, int, integer, nonEmpty, pushEntries } from './arguments.js';
 import type { Definitions } from './definition.js';
 import { toNumber, toRecord } from './replies.js';
 import type { BulkString, FieldValues, Flag, RedisKey, RedisValue } from './types.js';
@@ -69,7 +69,8 @@ export const hashDefinitions = {
   hdel: { build: (key, ...fields) => ['HDEL', key, ...nonEmpty('HDEL', 'field', fields)] },
   hexists: { build: (key, field) => ['HEXISTS', key, field] },
   hincrby: { build: (key, field, increment) => ['HINCRBY', key, field, integer('HINCRBY', 'increment', increment)] },
-  hincrbyfloat: { build: (key, field, increment) => ['HINCRBYFLOAT', key, field, increment], transform: toNumber },
+  // Infinity would be sent as +inf, which the server refuses for an increment.
+  hincrbyfloat: { build: (key, field, increment) => ['HINCRBYFLOAT', key, field, finite('HINCRBYFLOAT', 'increment', increment)], transform: toNumber },
   hkeys: { build: (key) => ['HKEYS', key] },
   hvals: { build: (key) => ['HVALS', key] },
   hlen: { build: (key) => ['HLEN', key] },

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@hashslot/resp';
 import type { CommandArgument, RespReply } from '@hashslot/resp';
-import { atMostOne, int, integer, nonEmpty, pushEntries } from './arguments.js';
+import { atMostOne, finite, int, integer, nonEmpty, pushEntries } from './arguments.js';
 import type { Definitions } from './definition.js';
 import { text, toNumber } from './replies.js';
 import type { BulkString, Flag, KeyValues, Ok, RedisKey, RedisValue } from './types.js';
@@ -192,7 +192,8 @@ export const stringDefinitions = {
   strlen: { build: (key) => ['STRLEN', key] },
   incr: { build: (key) => ['INCR', key] },
   incrby: { build: (key, increment) => ['INCRBY', key, integer('INCRBY', 'increment', increment)] },
-  incrbyfloat: { build: (key, increment) => ['INCRBYFLOAT', key, increment], transform: toNumber },
+  // Infinity would be sent as +inf, which the server refuses for an increment.
+  incrbyfloat: { build: (key, increment) => ['INCRBYFLOAT', key, finite('INCRBYFLOAT', 'increment', increment)], transform: toNumber },
   decr: { build: (key) => ['DECR', key] },
   decrby: { build: (key, decrement) => ['DECRBY', key, integer('DECRBY', 'decrement', decrement)] },
   getrange: { build: (key, start, end) => ['GETRANGE', key, int('GETRANGE', 'start', start), int('GETRANGE', 'end', end)] },
