@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockingDeadline, blockTime } from './blocking.js';
+import { blockingDeadline, blockTime, withBlockTime } from './blocking.js';
 
 // The arguments are the whole command, its name first, as the client routes it.
 describe('blockTime', () => {
@@ -92,5 +92,33 @@ describe('blockingDeadline', () => {
     expect(blockingDeadline(2 ** 31 - 1, 10_000)).toBe(2 ** 31 - 1);
     expect(blockingDeadline(3_600_000 * 1000, 1)).toBe(2 ** 31 - 1);
     expect(blockingDeadline(2 ** 31 - 2, 1)).toBe(2 ** 31 - 1);
+  });
+});
+
+describe('withBlockTime', () => {
+  it('replaces the argument blockTime reads, in seconds or (XREAD) milliseconds', () => {
+    expect(withBlockTime('BRPOP', ['BRPOP', 'k1', 'k2', '10'], 1234)).toEqual(['BRPOP', 'k1', 'k2', '1.234']);
+    expect(withBlockTime('BLMOVE', ['BLMOVE', 'src', 'dst', 'LEFT', 'RIGHT', '5'], 500)).toEqual(['BLMOVE', 'src', 'dst', 'LEFT', 'RIGHT', '0.500']);
+    expect(withBlockTime('BLMPOP', ['BLMPOP', '2', '1', 'k', 'LEFT', 'COUNT', '3'], 1500)).toEqual(['BLMPOP', '1.500', '1', 'k', 'LEFT', 'COUNT', '3']);
+    expect(withBlockTime('XREAD', ['XREAD', 'block', '5000', 'STREAMS', 's', '$'], 700)).toEqual(['XREAD', 'block', '700', 'STREAMS', 's', '$']);
+    expect(withBlockTime('XREADGROUP', ['XREADGROUP', 'GROUP', 'block', 'c', 'BLOCK', '100', 'STREAMS', 's', '>'], 40)).toEqual(['XREADGROUP', 'GROUP', 'block', 'c', 'BLOCK', '40', 'STREAMS', 's', '>']);
+    for (const [name, args] of [['BRPOP', ['BRPOP', 'k', '10']], ['XREAD', ['XREAD', 'BLOCK', '10000', 'STREAMS', 's', '$']]] as const) {
+      expect(blockTime(name, withBlockTime(name, args, 2500))).toBe(2500);
+    }
+  });
+
+  it('never gives 0, which would block for ever: a block time used up becomes 1 ms', () => {
+    expect(withBlockTime('BLPOP', ['BLPOP', 'k', '1'], 0)).toEqual(['BLPOP', 'k', '0.001']);
+    expect(withBlockTime('BLPOP', ['BLPOP', 'k', '1'], -250)).toEqual(['BLPOP', 'k', '0.001']);
+    expect(withBlockTime('XREAD', ['XREAD', 'BLOCK', '10', 'STREAMS', 's', '$'], 0.2)).toEqual(['XREAD', 'BLOCK', '1', 'STREAMS', 's', '$']);
+  });
+
+  it('leaves the arguments alone where blockTime finds no block time, and never changes its input', () => {
+    const args = ['XREAD', 'STREAMS', 'BLOCK', '0'];
+    expect(withBlockTime('XREAD', args, 100)).toBe(args);
+    expect(withBlockTime('GET', ['GET', 'k'], 100)).toEqual(['GET', 'k']);
+    const brpop = ['BRPOP', 'k', '10'];
+    withBlockTime('BRPOP', brpop, 100);
+    expect(brpop).toEqual(['BRPOP', 'k', '10']);
   });
 });

@@ -32,6 +32,44 @@ export function blockTime(name: string, args: readonly CommandArgument[]): numbe
   }
 }
 
+/**
+ * The command with its block time set to `ms` (at least 1: 0 would block for ever), the argument
+ * `blockTime` reads; the arguments unchanged for a command whose block time it does not know.
+ */
+export function withBlockTime(name: string, args: readonly CommandArgument[], ms: number): readonly CommandArgument[] {
+  const wait = Math.max(1, Math.ceil(ms));
+  // Seconds as a decimal, which servers since 6.0 accept for every blocking list and sorted set command.
+  const seconds = (wait / 1000).toFixed(3);
+  const copy = [...args];
+  switch (name) {
+    case 'BLPOP':
+    case 'BRPOP':
+    case 'BZPOPMIN':
+    case 'BZPOPMAX':
+    case 'BRPOPLPUSH':
+    case 'BLMOVE':
+      copy[copy.length - 1] = seconds;
+      return copy;
+    case 'BLMPOP':
+    case 'BZMPOP':
+      copy[1] = seconds;
+      return copy;
+    case 'XREAD':
+    case 'XREADGROUP':
+      for (let i = name === 'XREADGROUP' ? 4 : 1; i < copy.length - 1; i++) {
+        const word = String(copy[i]).toUpperCase();
+        if (word === 'STREAMS') return args;
+        if (word === 'BLOCK') {
+          copy[i + 1] = String(wait);
+          return copy;
+        }
+      }
+      return args;
+    default:
+      return args;
+  }
+}
+
 /** The reply deadline of a blocking command: its block time plus `commandTimeout`; 0 for none. */
 export function blockingDeadline(blockMs: number | undefined, commandTimeout: number): number {
   if (blockMs === undefined) return commandTimeout;

@@ -288,6 +288,7 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
     },
     maxRedirections: this.#options.maxRedirections,
     retryDelays: this.#options.retryDelays,
+    commandTimeout: this.#options.commandTimeout,
     // Raw replies: internal callers must not see a user's response callbacks.
     send: (args) => this.track(this.router.execute(this.route(args, undefined, undefined, true))),
     batch: (commands) => this.runBatch(commands, true),

@@ -34,6 +34,8 @@ export interface ClusterCore {
   readonly maxRedirections: number;
   /** The client's base retry delays (ms), attempt n waiting n times the base, at most `max`. */
   readonly retryDelays: Readonly<Required<RetryDelays>>;
+  /** The client's `commandTimeout` (ms, 0: none): what bounds an operation's attempts together. */
+  readonly commandTimeout: number;
   /** One command routed by its keys, redirections followed. Rejects with its error. */
   send(args: readonly CommandArgument[]): Promise<RespReply>;
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@hashslot/resp';
-import { type ClusterOptions, type NatMap, mapAddress, parseAddress, resolveOptions } from './options.js';
+import { type ClusterOptions, type NatMap, backoff, mapAddress, parseAddress, resolveOptions } from './options.js';
 
 const NODES = [{ host: '127.0.0.1', port: 7000 }];
 
@@ -414,5 +414,33 @@ describe('mapAddress', () => {
       { host: '10.0.0.1', port: 7000 },
       { host: '10.0.0.1', port: 7001 },
     ]);
+  });
+});
+
+describe('backoff', () => {
+  const DELAYS = { tryAgain: 50, clusterDown: 100, loading: 100, connection: 100, max: 2000 };
+
+  // Regression: a timer may fire up to 1 ms before performance.now() says its delay passed, so a
+  // backoff cut to a command's deadline ended before it and one more attempt went out with about
+  // 1 ms left (the fault suite saw 5 requests where 4 fit in the timeout).
+  it('never ends before its delay by performance.now(), the clock deadlines are kept by', async () => {
+    for (let i = 0; i < 200; i++) {
+      const limit = 1 + Math.floor(Math.random() * 3);
+      const started = performance.now();
+      await backoff(DELAYS, 'clusterDown', 1, 3, limit);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(limit);
+    }
+  });
+
+  it('waits attempt times the base delay, at most max and the limit, and nothing after the last attempt', async () => {
+    const waited = async (attempt: number, attempts: number, limit?: number): Promise<number> => {
+      const started = performance.now();
+      await backoff(DELAYS, 'tryAgain', attempt, attempts, limit);
+      return performance.now() - started;
+    };
+    expect(await waited(2, 5)).toBeGreaterThanOrEqual(100);
+    expect(await waited(2, 5, 20)).toBeGreaterThanOrEqual(20);
+    expect(await waited(2, 5, 20)).toBeLessThan(100);
+    expect(await waited(5, 5)).toBeLessThan(20);
   });
 });

@@ -279,7 +279,15 @@ export type RetryKind = Exclude<keyof RetryDelays, 'max'>;
 export async function backoff(delays: Required<RetryDelays>, kind: RetryKind, attempt: number, attempts: number, limitMs = Infinity): Promise<void> {
   if (attempt >= attempts) return;
   const delay = Math.min(delays[kind] * attempt, delays.max, limitMs);
-  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  if (!(delay > 0)) return;
+  // A timer may fire up to 1 ms before performance.now() says its delay passed (libuv counts
+  // whole milliseconds). A backoff cut to a command's deadline that ended early would let one
+  // more attempt go out with about 1 ms left: a refused write would then end as a TimeoutError
+  // that says it may have run, instead of the refusal.
+  const until = performance.now() + delay;
+  do {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.ceil(until - performance.now()))));
+  } while (performance.now() < until);
 }
 
 /** The address to connect to for one the cluster announced, after `natMap`. */

@@ -1,4 +1,5 @@
 import { ConnectionError, ProtocolError, RedisError, ReplyError, TimeoutError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
+import { blockTime, withBlockTime } from './blocking.js';
 import {
   AskError,
   ClusterDownError,
@@ -41,10 +42,12 @@ interface AttemptState {
   lastError: Error | undefined;
   /**
    * `performance.now()` past which no further attempt starts: the command's timeout bounds all
-   * its attempts and backoffs together, not each one. Infinity for blocking commands and a
-   * timeout of 0.
+   * its attempts and backoffs together, not each one. Infinity for a timeout of 0 and for a
+   * blocking command whose block time is not known.
    */
   deadline: number;
+  /** When the first attempt started. */
+  started: number;
 }
 
 /** How long a replica that failed a command is passed over by `preferReplica`. */
@@ -80,9 +83,10 @@ export class Router {
       let node: ClusterNode | undefined;
       // A retry gets what is left of the timeout, so the command settles within it.
       const timeout = state.attempt === 1 ? command.timeout : this.remaining(command, state);
+      const attempt = state.attempt === 1 || !command.blocking ? command : this.reblocked(command, state);
       try {
         node = state.askTarget ?? (await this.pick(command, state.avoid));
-        const reply = state.askTarget === undefined ? await this.send(node, command, timeout) : await this.sendAsking(node, command, timeout);
+        const reply = state.askTarget === undefined ? await this.send(node, attempt, timeout) : await this.sendAsking(node, attempt, timeout);
         if (node.failedAt !== -Infinity) node.failedAt = -Infinity;
         return reply;
       } catch (error) {
@@ -262,8 +266,24 @@ export class Router {
 
   private attemptState(command: RoutedCommand, started = performance.now()): AttemptState {
     const timeout = command.timeout ?? this.#options.commandTimeout;
-    const deadline = command.blocking || timeout === 0 ? Infinity : started + timeout;
-    return { attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined, deadline };
+    // A blocking command's timeout is its block time plus the reply timeout; it bounds its
+    // retries like any other's, since a retry blocks only for what is left (`reblocked`).
+    const bounded = !command.blocking || blockTime(command.name, command.args) !== undefined;
+    const deadline = !bounded || timeout === 0 ? Infinity : started + timeout;
+    return { attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined, deadline, started };
+  }
+
+  /**
+   * A blocking command sent again (MOVED when its slot moved while it waited, ASK, a connection
+   * that failed before the write) waits on its new node only for what is left of the block
+   * time its caller gave, not for all of it again: BRPOP 10 redirected after 9 s must answer
+   * within about 10 s, not 19.
+   */
+  private reblocked(command: RoutedCommand, state: AttemptState): RoutedCommand {
+    const blockMs = blockTime(command.name, command.args);
+    // 0 blocks for ever, which a retry keeps.
+    if (blockMs === undefined || blockMs === 0) return command;
+    return { ...command, args: withBlockTime(command.name, command.args, blockMs - (performance.now() - state.started)) };
   }
 
   /** Milliseconds left before the command's deadline, at least 1 (0 would mean no timeout). */

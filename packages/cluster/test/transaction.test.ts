@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { sharedCluster } from '@hashslot/test-cluster/vitest';
 import { startCluster, type ClusterNode, type TestCluster } from '@hashslot/test-cluster';
 import { keySlot } from '@hashslot/slots';
-import { ClusterError, CrossSlotError, InvalidArgumentError, MovedError, ReplyError, TimeoutError, type RedisCluster } from '@hashslot/cluster';
+import { ClusterError, CrossSlotError, InvalidArgumentError, MovedError, ReplyError, TimeoutError, TryAgainError, type RedisCluster } from '@hashslot/cluster';
 import { keyInSlot, newClient, watchUnhandled } from './helpers.js';
 
 const sharedNodes = () => sharedCluster().startupNodes.map(({ host, port }) => ({ host, port }));
@@ -392,7 +392,8 @@ describe('transactions while slots move', () => {
   });
 
   it('gives up with TTL exhausted when the slot stays half-migrated, having run nothing', async () => {
-    const client = newClient({ startupNodes: startupNodes() });
+    // A timeout longer than the 17 attempts and their backoffs: the redirections run out first.
+    const client = newClient({ startupNodes: startupNodes(), commandTimeout: 20_000 });
     const moved = '{tx:stuck}:moved';
     const stayed = '{tx:stuck}:stayed';
     const slot = keySlot(moved);
@@ -415,6 +416,34 @@ describe('transactions while slots move', () => {
     expect(await client.mget(moved, stayed)).toEqual(['1', '1']);
     await client.del(moved, stayed);
   }, 30_000);
+
+  it('settles within its timeout when the slot stays half-migrated, with the TRYAGAIN, having run nothing', async () => {
+    // Regression: the attempts and backoffs of a transaction were not bounded by its timeout,
+    // so during a failover or a stuck migration exec() took many times as long.
+    const client = newClient({ startupNodes: startupNodes() });
+    const moved = '{tx:overdue}:moved';
+    const stayed = '{tx:overdue}:stayed';
+    const slot = keySlot(moved);
+    await client.set(moved, '1');
+    await client.set(stayed, '1');
+    const { target } = await otherMaster(slot);
+    const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [moved] });
+    try {
+      const started = performance.now();
+      const error = await client.multi({ timeout: 500 }).incr(moved).incr(stayed).exec().then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      const took = performance.now() - started;
+      expect(error).toBeInstanceOf(TryAgainError);
+      expect(took).toBeGreaterThanOrEqual(450);
+      expect(took).toBeLessThan(1_500);
+    } finally {
+      await migration.cancel();
+    }
+    expect(await client.mget(moved, stayed)).toEqual(['1', '1']);
+    await client.del(moved, stayed);
+  });
 
   it('rejects a watch session EXEC after the slot moved while watched, telling to run it again; nothing ran', async () => {
     const client = newClient({ startupNodes: startupNodes() });

@@ -7,9 +7,12 @@ export type TransactionHost = ClientHost;
 
 export type DelayKind = RetryKind | 'moved';
 
-/** The client's backoff; a MOVED whose new owner the table does not name yet waits like CLUSTERDOWN. */
-export function backoff(core: ClusterCore, kind: DelayKind, attempt: number, attempts: number): Promise<void> {
-  return retryBackoff(core.retryDelays, kind === 'moved' ? 'clusterDown' : kind, attempt, attempts);
+/**
+ * The client's backoff, at most `limitMs` (what is left of the operation's timeout); a MOVED whose
+ * new owner the table does not name yet waits like CLUSTERDOWN.
+ */
+export function backoff(core: ClusterCore, kind: DelayKind, attempt: number, attempts: number, limitMs = Infinity): Promise<void> {
+  return retryBackoff(core.retryDelays, kind === 'moved' ? 'clusterDown' : kind, attempt, attempts, limitMs);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ConnectionError, type CommandArgument, type Connection } from '@hashslot/resp';
+import { ConnectionError, TimeoutError, type CommandArgument, type Connection, type RedisError } from '@hashslot/resp';
 import { AskError, ClusterDownError, ClusterError, LoadingError, MovedError, TryAgainError, ttlExhausted } from '../errors.js';
 import type { QueuedCommand } from './command.js';
 import { readExec, type SlotError } from './exec-reply.js';
@@ -8,7 +8,8 @@ import { backoff, isKnownMaster, ownerOf, refreshOrGiveUp, untilSettled, type Tr
  * Runs a transaction without WATCH on the master of `slot` (any master when `slot` is undefined):
  * MULTI, the commands and EXEC in one write on a dedicated connection. When the slot is not
  * where the table says (MOVED), is moving (ASK, TRYAGAIN) or its node is not ready, nothing ran
- * and the whole transaction is sent again, at most `maxRedirections` times.
+ * and the whole transaction is sent again, at most `maxRedirections` times and within its
+ * timeout (`timeout`, else the client's `commandTimeout`) for all attempts together.
  */
 export function runOnCluster(
   host: TransactionHost,
@@ -31,11 +32,18 @@ async function attempt(
   const core = host.core;
   const attempts = core.maxRedirections + 1;
   const what = `the transaction (${commands.length} command${commands.length === 1 ? '' : 's'})`;
-  const options = timeout === undefined ? undefined : { timeout };
+  // The timeout bounds every attempt and backoff together, as a command's does in the router:
+  // while a failover leaves the slot without a reachable master, exec() must settle within it,
+  // not retry for many times as long.
+  const timeoutMs = timeout ?? core.commandTimeout;
+  const deadline = timeoutMs === 0 ? Infinity : performance.now() + timeoutMs;
+  const left = (): number => (deadline === Infinity ? Infinity : Math.max(1, Math.ceil(deadline - performance.now())));
   // Set by ASK: the next attempt goes to the importing node, with ASKING in front of MULTI.
   let askTarget: string | undefined;
   let lastError: Error | undefined;
+  let lastAddress = '';
   for (let n = 1; n <= attempts; n++) {
+    if (n > 1 && performance.now() >= deadline) throw overdue(what, timeoutMs, lastAddress, lastError);
     let address: string;
     try {
       address = askTarget ?? (await ownerOf(core, slot));
@@ -43,9 +51,10 @@ async function attempt(
       if (!(error instanceof ClusterDownError)) throw error;
       lastError = error;
       await refreshOrGiveUp(host, what, error);
-      await backoff(core, 'clusterDown', n, attempts);
+      await backoff(core, 'clusterDown', n, attempts, left());
       continue;
     }
+    lastAddress = address;
     let connection: Connection;
     try {
       connection = await core.acquireDedicated(address);
@@ -55,7 +64,7 @@ async function attempt(
       lastError = error;
       askTarget = undefined;
       await refreshOrGiveUp(host, what, error);
-      await backoff(core, 'connection', n, attempts);
+      await backoff(core, 'connection', n, attempts, left());
       continue;
     }
     const asking = askTarget !== undefined;
@@ -66,7 +75,7 @@ async function attempt(
     batch.push(['EXEC']);
     let read: ReturnType<typeof readExec> | undefined;
     try {
-      const replies = await connection.sendBatch(batch, options);
+      const replies = await connection.sendBatch(batch, { timeout: deadline === Infinity ? 0 : left() });
       read = readExec(replies, commands, { address, host: connection.host, asking });
     } finally {
       core.releaseDedicated(address, connection, read?.reusable === true);
@@ -83,15 +92,30 @@ async function attempt(
         lastError = outcome.error;
         askTarget = undefined;
         await refreshOrGiveUp(host, what, outcome.error);
-        await backoff(core, 'connection', n, attempts);
+        await backoff(core, 'connection', n, attempts, left());
         break;
       case 'slot':
         lastError = outcome.error;
-        askTarget = await nextTarget(host, outcome.error, slot, address, askTarget, n, attempts, what);
+        askTarget = await nextTarget(host, outcome.error, slot, address, askTarget, n, attempts, what, left);
         break;
     }
   }
   throw ttlExhausted(what, 'EXEC', core.maxRedirections, lastError);
+}
+
+/**
+ * The timeout ran out between attempts. Every attempt so far was refused or never sent (one that
+ * may have run fails at once instead), so nothing ran: a refusal the cluster kept giving
+ * (CLUSTERDOWN, TRYAGAIN, LOADING) keeps its type, as in the router; anything else is a timeout.
+ */
+function overdue(what: string, timeoutMs: number, address: string, lastError: Error | undefined): RedisError {
+  if (lastError instanceof ClusterDownError || lastError instanceof TryAgainError || lastError instanceof LoadingError) return lastError;
+  return new TimeoutError(`${what} did not complete within its timeout of ${timeoutMs} ms; last: ${lastError?.message ?? 'none'}`, {
+    command: 'EXEC',
+    address,
+    written: false,
+    timeoutMs,
+  });
 }
 
 /**
@@ -107,6 +131,8 @@ async function nextTarget(
   n: number,
   attempts: number,
   what: string,
+  /** Milliseconds left of the transaction's timeout. */
+  left: () => number,
 ): Promise<string | undefined> {
   const core = host.core;
   if (error instanceof AskError) {
@@ -114,16 +140,16 @@ async function nextTarget(
     // An importing node the pool does not know (a new node, or one behind natMap) cannot be
     // reached by its announced address: wait for the migration to end, then MOVED leads there.
     if (await isKnownMaster(core, target)) return target;
-    await backoff(core, 'tryAgain', n, attempts);
+    await backoff(core, 'tryAgain', n, attempts, left());
     return undefined;
   }
   if (error instanceof TryAgainError) {
     // Keys of the slot on both sides of a migration: only its end lets them be used together.
-    await backoff(core, 'tryAgain', n, attempts);
+    await backoff(core, 'tryAgain', n, attempts, left());
     return askTarget;
   }
   if (error instanceof LoadingError) {
-    await backoff(core, 'loading', n, attempts);
+    await backoff(core, 'loading', n, attempts, left());
     return askTarget;
   }
   // MOVED, READONLY (a demoted master) or CLUSTERDOWN: the table is wrong or the cluster is
@@ -131,6 +157,6 @@ async function nextTarget(
   // table is what the pool can connect to.
   await refreshOrGiveUp(host, what, error);
   const stillThere = slot !== undefined && core.masterOf(slot)?.address === address;
-  if (stillThere || !(error instanceof MovedError)) await backoff(core, error instanceof ClusterDownError ? 'clusterDown' : 'moved', n, attempts);
+  if (stillThere || !(error instanceof MovedError)) await backoff(core, error instanceof ClusterDownError ? 'clusterDown' : 'moved', n, attempts, left());
   return undefined;
 }

@@ -6,8 +6,9 @@ import { checkCommand, type QueuedCommand } from './command.js';
 /** Options of `multi()`. */
 export interface TransactionOptions {
   /**
-   * Reply timeout in ms for each command of the transaction (MULTI, the commands, EXEC),
-   * overriding the client's `commandTimeout`; 0: none. A timed-out EXEC may still have run.
+   * Timeout in ms of `exec()`, overriding the client's `commandTimeout`; 0: none. It bounds every
+   * attempt together (the sends again on a moved slot and the waits between them). A timed-out
+   * EXEC may still have run; one that timed out between attempts did not (`written: false`).
    */
   timeout?: number;
 }
