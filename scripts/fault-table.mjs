@@ -19,6 +19,11 @@ const errors = (counts) =>
     .sort(([, a], [, b]) => b - a)
     .map(([kind, count]) => `${kind} ${count}`)
     .join(', ') || 'none';
+const recovery = (ms) => {
+  if (ms === undefined) return '';
+  if (ms === 0) return 'no errors';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+};
 const lines = [
   START,
   '',
@@ -27,7 +32,7 @@ const lines = [
   '| # | scenario | what we promise | commands | errors by type | lost acknowledged writes | recovery |',
   '| --- | --- | --- | --: | --- | --- | --: |',
   ...records.map((record) =>
-    `| ${cell(record.id.split(' ')[0])} | ${cell(record.scenario)} | ${cell(record.promise)} | ${record.commands.toLocaleString('en-US')} | ${cell(errors(record.errors))} | ${record.lostAcknowledged}${record.lostNote ? ` (${cell(record.lostNote)})` : ''} | ${record.recoveryMs === undefined ? '' : record.recoveryMs === 0 ? 'no errors' : `${(record.recoveryMs / 1000).toFixed(1)} s`} |`,
+    `| ${cell(record.id.split(' ')[0])} | ${cell(record.scenario)} | ${cell(record.promise)} | ${record.commands.toLocaleString('en-US')} | ${cell(errors(record.errors))} | ${record.lostAcknowledged}${record.lostNote ? ` (${cell(record.lostNote)})` : ''} | ${recovery(record.recoveryMs)} |`,
   ),
   '',
   END,

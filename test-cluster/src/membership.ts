@@ -73,7 +73,8 @@ async function undoAdd(cluster: ClusterInternals, record: NodeRecord): Promise<s
 /**
  * Takes a node out for good: stops it, then CLUSTER FORGET on every other node. All the FORGETs go
  * out within a few milliseconds, well inside the 60 s ban each one starts, so no node can learn the
- * removed one back from another's gossip.
+ * removed one back from another's gossip. A node the others already forgot (`redis-cli --cluster
+ * del-node`) is only stopped and dropped from the run.
  */
 export async function removeNode(cluster: ClusterInternals, record: NodeRecord): Promise<void> {
   const label = cluster.label(record);
@@ -89,7 +90,14 @@ export async function removeNode(cluster: ClusterInternals, record: NodeRecord):
   await killProcess(record.proc, label);
   record.status = 'stopped';
   const others = liveRecords(cluster);
-  await Promise.all(others.map((other) => cluster.send(other, ['CLUSTER', 'FORGET', record.id])));
+  await Promise.all(others.map(async (other) => {
+    try {
+      await cluster.send(other, ['CLUSTER', 'FORGET', record.id]);
+    } catch (error) {
+      // Already forgotten: `redis-cli --cluster del-node` took it out, and this only stops it.
+      if (!/unknown node/i.test(errorMessage(error))) throw error;
+    }
+  }));
   cluster.records.splice(cluster.records.indexOf(record), 1);
   await waitFor(async () => {
     const views = await Promise.all(others.map(async (other) =>

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type * as net from 'node:net';
 import { keySlot } from '@hashslot/slots';
 import { ConnectionError, ProtocolError, type ClusterOptions, type RedisCluster } from '@hashslot/cluster';
-import { onCommands, startFakeServer, type FakeServer } from '../../resp/test/fake-server.js';
+import { encodeReply, onCommands, startFakeServer, type FakeServer, type ReplyValue } from '../../resp/test/fake-server.js';
 import { keyInSlot, newClient, watchUnhandled } from './helpers.js';
 
 // The fault suite's "bad input" promise for the whole client: when a node sends bytes that are
@@ -11,15 +11,6 @@ import { keyInSlot, newClient, watchUnhandled } from './helpers.js';
 // same), and the client goes on serving every other command. A real server never sends such
 // bytes, so the cluster here is two scripted nodes that answer discovery and a tiny GET/SET.
 
-/** A value in a RESP2 reply this fake writes. */
-type Value = string | number | null | Value[];
-
-function encode(value: Value): string {
-  if (value === null) return '$-1\r\n';
-  if (typeof value === 'number') return `:${value}\r\n`;
-  if (typeof value === 'string') return `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
-  return `*${value.length}\r\n${value.map(encode).join('')}`;
-}
 
 interface FakeNode {
   readonly server: FakeServer;
@@ -46,19 +37,19 @@ async function startFakeCluster(garbage: ReadonlyMap<string, string>): Promise<F
     [8192, 16383],
   ];
   const nodes: FakeNode[] = [];
-  let shards: Value = [];
+  let shards: ReplyValue = [];
   for (let n = 0; n < 2; n++) {
     const store = new Map<string, string>();
     const log: FakeNode['log'] = [];
     const reply = (args: string[]): string => {
       const name = args.map((arg) => arg.toUpperCase()).slice(0, 2);
-      if (name[0] === 'CLUSTER' && name[1] === 'SHARDS') return encode(shards);
+      if (name[0] === 'CLUSTER' && name[1] === 'SHARDS') return encodeReply(shards);
       if (name[0] === 'PING') return '+PONG\r\n';
       if (name[0] === 'SET' && args.length === 3) {
         store.set(args[1], args[2]);
         return '+OK\r\n';
       }
-      if (name[0] === 'GET' && args.length === 2) return garbage.get(args[1]) ?? encode(store.get(args[1]) ?? null);
+      if (name[0] === 'GET' && args.length === 2) return garbage.get(args[1]) ?? encodeReply(store.get(args[1]) ?? null);
       return `-ERR unknown command '${args[0]}'\r\n`;
     };
     const server = await startFakeServer((socket: net.Socket, connection: number) =>

@@ -109,3 +109,13 @@ export async function dripBytes(socket: net.Socket, data: Buffer, between: () =>
     socket.off('close', onClose);
   }
 }
+
+/** A value a scripted server answers with, as RESP2: strings as bulk strings, numbers as integers. */
+export type ReplyValue = string | number | null | ReplyValue[];
+
+export function encodeReply(value: ReplyValue): string {
+  if (value === null) return '$-1\r\n';
+  if (typeof value === 'number') return `:${value}\r\n`;
+  if (typeof value === 'string') return `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
+  return `*${value.length}\r\n${value.map(encodeReply).join('')}`;
+}

@@ -107,6 +107,11 @@ export class Load {
     return new Promise((resolve) => this.waiters.push({ count: this.commands + count, resolve }));
   }
 
+  /** Errors so far, by kind, while the load runs: for waiting until a fault has shown. */
+  errorsSoFar(): Readonly<Record<string, number>> {
+    return { ...this.errors };
+  }
+
   /** Stops issuing and waits for every caller's last command to settle. */
   async stop(): Promise<LoadReport> {
     this.running = false;

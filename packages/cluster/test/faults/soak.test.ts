@@ -9,7 +9,8 @@ import { keySlot } from '@hashslot/slots';
 import { RedisCluster, RedisError } from '@hashslot/cluster';
 import { pipeline } from '@hashslot/pipeline';
 import { watchUnhandled } from '../helpers.js';
-import { Load, verify } from './load.js';
+import { expectSound } from './checks.js';
+import { Load } from './load.js';
 import { fromLoad, recordScenario } from './record.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 1);
@@ -66,26 +67,23 @@ describe(`soak: ${MINUTES} minute(s) of mixed load, a resharding and a manual fa
         clearInterval(sampler);
       }
       const report = await load.stop();
+      // A default CLUSTER FAILOVER waits for the replica to catch up: no acknowledged write may go.
       const batchReport = await batches.stop();
-      const verdict = await verify(client, report);
+      const verdict = await expectSound(client, report, COMMAND_TIMEOUT_MS);
       const elapsedMinutes = (performance.now() - started) / 60_000;
 
       expect(reshardings).toBe(MINUTES);
       expect(failovers).toBe(MINUTES);
       expect(report.commands).toBeGreaterThan(1_000 * MINUTES);
-      // A default CLUSTER FAILOVER waits for the replica to catch up: no acknowledged write may go.
-      expect(verdict, verdict.details.join('\n')).toMatchObject({ lostAcknowledged: 0, duplicated: 0, outOfOrder: 0, unexpected: 0 });
-      expect(report.wrongReads).toBe(0);
-      expect(report.slowestMs).toBeLessThan(COMMAND_TIMEOUT_MS + 1_000);
       expect(batchReport.untyped).toEqual([]);
       expect(batchReport.positionsChecked).toBeGreaterThan(0);
       expect(unhandled.errors).toEqual([]);
-      expectNoGrowth(samples);
+      const heap = expectNoGrowth(samples);
 
       await recordScenario({
         id: '16 soak',
         scenario: `${elapsedMinutes.toFixed(1)} min of writers, counters, readers, pipelines and MGETs; a resharding of ${SLOTS_PER_RESHARD} slots and a manual failover every minute`,
-        promise: 'nothing lost, repeated or reordered; everything settled; no memory growth trend',
+        promise: `nothing lost, repeated or reordered; everything settled; no memory growth trend (heap median ${heap.earlyMiB.toFixed(0)} MiB early, ${heap.lateMiB.toFixed(0)} MiB late)`,
         ...fromLoad(report, verdict),
       });
     } finally {
@@ -168,11 +166,12 @@ async function manualFailover(cluster: TestCluster, round: number): Promise<void
  * median over the first third after warm-up. A leak of even a few hundred bytes per command
  * would add tens of MiB over the thousands of commands of each minute.
  */
-function expectNoGrowth(samples: readonly MemorySample[]): void {
+function expectNoGrowth(samples: readonly MemorySample[]): { earlyMiB: number; lateMiB: number } {
   expect(samples.length).toBeGreaterThan(20);
   const third = Math.floor(samples.length / 3);
   const median = (values: number[]): number => values.sort((a, b) => a - b)[values.length >> 1];
   const early = median(samples.slice(5, 5 + third).map((sample) => sample.heapUsed));
   const late = median(samples.slice(-third).map((sample) => sample.heapUsed));
   expect(late, `heap median ${(early / 2 ** 20).toFixed(1)} MiB early, ${(late / 2 ** 20).toFixed(1)} MiB late`).toBeLessThan(early * 1.5 + 16 * 2 ** 20);
+  return { earlyMiB: early / 2 ** 20, lateMiB: late / 2 ** 20 };
 }
