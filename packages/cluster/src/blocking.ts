@@ -1,5 +1,37 @@
 import type { CommandArgument } from '@hashslot/resp';
 
+/** Where a blocking command says how long it blocks, and in which unit. */
+interface BlockArgument {
+  readonly index: number;
+  readonly unit: 'seconds' | 'milliseconds';
+}
+
+function blockArgument(name: string, args: readonly CommandArgument[]): BlockArgument | undefined {
+  switch (name) {
+    case 'BLPOP':
+    case 'BRPOP':
+    case 'BZPOPMIN':
+    case 'BZPOPMAX':
+    case 'BRPOPLPUSH':
+    case 'BLMOVE':
+      return { index: args.length - 1, unit: 'seconds' };
+    case 'BLMPOP':
+    case 'BZMPOP':
+      return { index: 1, unit: 'seconds' };
+    case 'XREAD':
+    case 'XREADGROUP':
+      // XREADGROUP's group and consumer names come first and may be any word, BLOCK included.
+      for (let i = name === 'XREADGROUP' ? 4 : 1; i < args.length - 1; i++) {
+        const word = String(args[i]).toUpperCase();
+        if (word === 'STREAMS') return undefined;
+        if (word === 'BLOCK') return { index: i + 1, unit: 'milliseconds' };
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * How long a blocking command may legitimately wait, read from its own arguments, in ms:
  * 0 for "forever", `undefined` when it does not block this time (XREAD without BLOCK) or the
@@ -7,29 +39,12 @@ import type { CommandArgument } from '@hashslot/resp';
  * so a hung node is still noticed while a long BLPOP is not cut short.
  */
 export function blockTime(name: string, args: readonly CommandArgument[]): number | undefined {
-  switch (name) {
-    case 'BLPOP':
-    case 'BRPOP':
-    case 'BZPOPMIN':
-    case 'BZPOPMAX':
-    case 'BRPOPLPUSH':
-    case 'BLMOVE':
-      return seconds(args[args.length - 1]);
-    case 'BLMPOP':
-    case 'BZMPOP':
-      return seconds(args[1]);
-    case 'XREAD':
-    case 'XREADGROUP':
-      // XREADGROUP's group and consumer names come first and may be any word, BLOCK included.
-      for (let i = name === 'XREADGROUP' ? 4 : 1; i < args.length - 1; i++) {
-        const word = String(args[i]).toUpperCase();
-        if (word === 'STREAMS') return undefined;
-        if (word === 'BLOCK') return milliseconds(args[i + 1]);
-      }
-      return undefined;
-    default:
-      return undefined;
-  }
+  const where = blockArgument(name, args);
+  if (where === undefined) return undefined;
+  const value = Number(String(args[where.index]));
+  // A malformed timeout is the server's to refuse; until it does, wait as if unbounded.
+  if (!(Number.isFinite(value) && value >= 0)) return 0;
+  return Math.ceil(where.unit === 'seconds' ? value * 1000 : value);
 }
 
 /**
@@ -37,37 +52,13 @@ export function blockTime(name: string, args: readonly CommandArgument[]): numbe
  * `blockTime` reads; the arguments unchanged for a command whose block time it does not know.
  */
 export function withBlockTime(name: string, args: readonly CommandArgument[], ms: number): readonly CommandArgument[] {
+  const where = blockArgument(name, args);
+  if (where === undefined) return args;
   const wait = Math.max(1, Math.ceil(ms));
-  // Seconds as a decimal, which servers since 6.0 accept for every blocking list and sorted set command.
-  const seconds = (wait / 1000).toFixed(3);
   const copy = [...args];
-  switch (name) {
-    case 'BLPOP':
-    case 'BRPOP':
-    case 'BZPOPMIN':
-    case 'BZPOPMAX':
-    case 'BRPOPLPUSH':
-    case 'BLMOVE':
-      copy[copy.length - 1] = seconds;
-      return copy;
-    case 'BLMPOP':
-    case 'BZMPOP':
-      copy[1] = seconds;
-      return copy;
-    case 'XREAD':
-    case 'XREADGROUP':
-      for (let i = name === 'XREADGROUP' ? 4 : 1; i < copy.length - 1; i++) {
-        const word = String(copy[i]).toUpperCase();
-        if (word === 'STREAMS') return args;
-        if (word === 'BLOCK') {
-          copy[i + 1] = String(wait);
-          return copy;
-        }
-      }
-      return args;
-    default:
-      return args;
-  }
+  // Seconds as a decimal, which servers since 6.0 accept for every blocking list and sorted set command.
+  copy[where.index] = where.unit === 'seconds' ? (wait / 1000).toFixed(3) : String(wait);
+  return copy;
 }
 
 /** The reply deadline of a blocking command: its block time plus `commandTimeout`; 0 for none. */
@@ -75,15 +66,4 @@ export function blockingDeadline(blockMs: number | undefined, commandTimeout: nu
   if (blockMs === undefined) return commandTimeout;
   if (blockMs === 0 || commandTimeout === 0) return 0;
   return Math.min(blockMs + commandTimeout, 2 ** 31 - 1);
-}
-
-function seconds(argument: CommandArgument | undefined): number | undefined {
-  const value = Number(String(argument));
-  // A malformed timeout is the server's to refuse; until it does, wait as if unbounded.
-  return Number.isFinite(value) && value >= 0 ? Math.ceil(value * 1000) : 0;
-}
-
-function milliseconds(argument: CommandArgument | undefined): number | undefined {
-  const value = Number(String(argument));
-  return Number.isFinite(value) && value >= 0 ? Math.ceil(value) : 0;
 }
