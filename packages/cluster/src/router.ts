@@ -171,7 +171,7 @@ export class Router {
             positions.push(batch.length);
             batch.push(commands[i].args);
           }
-          const replies = await connection.sendBatch(batch);
+          const replies = await connection.sendBatch(batch, this.batchTimeout(indices, states));
           let retire = false;
           for (let k = 0; k < indices.length; k++) {
             const i = indices[k];
@@ -262,6 +262,17 @@ export class Router {
       throw error;
     }
     if (performance.now() >= state.deadline) throw this.overdue(command, state);
+  }
+
+  /**
+   * The reply timeout of one node's part of a batch: the connection's own on a first send; on a
+   * re-send, what is left of the commands' timeouts (they share the batch's start), so that a
+   * position re-sent to a node that then hangs still settles within its timeout.
+   */
+  private batchTimeout(indices: readonly number[], states: readonly (AttemptState | undefined)[]): { timeout: number } | undefined {
+    let deadline = Infinity;
+    for (const i of indices) deadline = Math.min(deadline, states[i]?.deadline ?? Infinity);
+    return deadline === Infinity ? undefined : { timeout: Math.max(1, Math.ceil(deadline - performance.now())) };
   }
 
   private attemptState(command: RoutedCommand, started = performance.now()): AttemptState {

@@ -19,12 +19,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, waitFor, type TestCluster } from '@hashslot/test-cluster';
 import { keySlot } from '@hashslot/slots';
 import { Connection } from '@hashslot/resp';
-import { AskError, ClusterError, MovedError, ReplyError, type RedisCluster } from '@hashslot/cluster';
+import { AskError, ClusterError, MovedError, ReplyError, TimeoutError, type RedisCluster } from '@hashslot/cluster';
+import { pipeline } from '@hashslot/pipeline';
 import { encodeReply, onCommands, startFakeServer, type FakeServer, type ReplyValue } from '../../../resp/test/fake-server.js';
 import { newClient, watchUnhandled } from '../helpers.js';
 import { Load } from './load.js';
 import { fromLoad, recordScenario } from './record.js';
-import { configureAll, expectSound, requestsFor, timed } from './checks.js';
+import { SETTLE_MARGIN_MS, configureAll, expectSound, requestsFor, timed } from './checks.js';
 
 /** The commandTimeout of the load's client. */
 const LOAD_TIMEOUT_MS = 5_000;
@@ -225,6 +226,37 @@ describe('11 odd redirect targets from scripted nodes', () => {
       expect(served).toMatchObject({ value: 'OK' });
       expect(table(client)).toEqual(before);
       expect(await client.get('plain')).toBe('v');
+      expect(unhandled.errors).toEqual([]);
+    } finally {
+      unhandled.stop();
+    }
+  });
+
+  it('a pipeline position re-sent after refusals to a node that then hangs settles within its timeout, not a whole timeout later', async () => {
+    const unhandled = watchUnhandled();
+    try {
+      const key = '{resent}:k';
+      const slot = keySlot(key);
+      let refusals = 0;
+      // The owner refuses twice with TRYAGAIN, then sends the slot to the other node, which never answers.
+      const fake = await fakeCluster((node, cluster, args) => {
+        if (args[1] !== key) return undefined;
+        if (node !== cluster.nodes[slot <= 8191 ? 0 : 1]) return '';
+        return refusals++ < 2 ? '-TRYAGAIN Multiple keys request during rehashing of slot\r\n' : `-MOVED ${slot} ${cluster.other(node).address}\r\n`;
+      });
+      const commandTimeout = 1_000;
+      const client = newClient({ startupNodes: fake.startupNodes, commandTimeout, retryDelays: { tryAgain: 200 } });
+      await client.connect();
+      const batch = pipeline(client);
+      batch.get(key);
+      const { value, ms } = await timed(batch.exec());
+
+      const [result] = value ?? [];
+      expect(result).toBeInstanceOf(TimeoutError);
+      expect(result).toMatchObject({ written: true });
+      expect(refusals).toBe(3);
+      // About 600 ms went on refusals and backoffs; the hung node got what was left, not 1000 ms more.
+      expect(ms).toBeLessThanOrEqual(commandTimeout + SETTLE_MARGIN_MS / 2);
       expect(unhandled.errors).toEqual([]);
     } finally {
       unhandled.stop();
