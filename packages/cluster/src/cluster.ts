@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { checkArguments, commandName, InvalidArgumentError, RedisError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
+import { checkArguments, commandName, InvalidArgumentError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
 import { commandKeys, commandSlot, CrossSlotError, keyBytes, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';

@@ -1,5 +1,6 @@
 import { ConnectionError, ProtocolError, RedisError, ReplyError, TimeoutError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
 import { blockTime, withBlockTime } from './blocking.js';
+import { deadlineAfter, msLeft, overdue } from './deadline.js';
 import {
   AskError,
   ClusterDownError,
@@ -272,7 +273,7 @@ export class Router {
   private batchTimeout(indices: readonly number[], states: readonly (AttemptState | undefined)[]): { timeout: number } | undefined {
     let deadline = Infinity;
     for (const i of indices) deadline = Math.min(deadline, states[i]?.deadline ?? Infinity);
-    return deadline === Infinity ? undefined : { timeout: Math.max(1, Math.ceil(deadline - performance.now())) };
+    return deadline === Infinity ? undefined : { timeout: msLeft(deadline) };
   }
 
   private attemptState(command: RoutedCommand, started = performance.now()): AttemptState {
@@ -280,7 +281,7 @@ export class Router {
     // A blocking command's timeout is its block time plus the reply timeout; it bounds its
     // retries like any other's, since a retry blocks only for what is left (`reblocked`).
     const bounded = !command.blocking || blockTime(command.name, command.args) !== undefined;
-    const deadline = !bounded || timeout === 0 ? Infinity : started + timeout;
+    const deadline = bounded ? deadlineAfter(timeout, started) : Infinity;
     return { attempt: 1, askTarget: undefined, avoid: undefined, lastError: undefined, deadline, started };
   }
 
@@ -299,30 +300,11 @@ export class Router {
 
   /** Milliseconds left before the command's deadline, at least 1 (0 would mean no timeout). */
   private remaining(command: RoutedCommand, state: AttemptState): number | undefined {
-    if (state.deadline === Infinity) return command.timeout;
-    return Math.max(1, Math.ceil(state.deadline - performance.now()));
+    return state.deadline === Infinity ? command.timeout : msLeft(state.deadline);
   }
 
-  /**
-   * The command's timeout ran out between attempts. Every attempt so far was refused or never
-   * written (a written write fails at once instead), so a write did not run. When the cluster
-   * kept refusing it (CLUSTERDOWN, TRYAGAIN, LOADING), that refusal is the answer and keeps its
-   * type; otherwise (no connection, redirections) a TimeoutError.
-   */
   private overdue(command: RoutedCommand, state: AttemptState): RedisError {
-    const last = state.lastError;
-    if (last instanceof ClusterDownError || last instanceof TryAgainError || last instanceof LoadingError) return last;
-    const timeoutMs = command.timeout ?? this.#options.commandTimeout;
-    return new TimeoutError(
-      `${command.name} did not complete within its timeout of ${timeoutMs} ms after ${state.attempt} attempts; last: ${last?.message ?? 'none'}`,
-      {
-        command: command.name,
-        address: last instanceof ConnectionError || last instanceof TimeoutError ? last.address : last instanceof ReplyError ? (last.address ?? '') : '',
-        // Only a read is retried after it was written, and it may have run.
-        written: last instanceof ConnectionError || last instanceof TimeoutError ? last.written : false,
-        timeoutMs,
-      },
-    );
+    return overdue(command.name, command.name, command.timeout ?? this.#options.commandTimeout, state.attempt, state.lastError);
   }
 
   private exhausted(command: RoutedCommand, state: AttemptState): ClusterError {

@@ -445,6 +445,35 @@ describe('transactions while slots move', () => {
     await client.del(moved, stayed);
   });
 
+  it('opens a watch session within commandTimeout when the slot stays half-migrated, failing with the TRYAGAIN', async () => {
+    // WATCH of keys split across a migration is refused with TRYAGAIN until it ends; the
+    // client's commandTimeout bounds all of its attempts and backoffs together.
+    const client = newClient({ startupNodes: startupNodes(), commandTimeout: 500 });
+    const moved = '{tx:woverdue}:moved';
+    const stayed = '{tx:woverdue}:stayed';
+    const slot = keySlot(moved);
+    await client.set(moved, '1');
+    await client.set(stayed, '1');
+    const { target } = await otherMaster(slot);
+    const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [moved] });
+    try {
+      const started = performance.now();
+      const error = await client.watch(moved, stayed).then(
+        async (session) => {
+          await session.unwatch();
+          return undefined;
+        },
+        (reason: unknown) => reason,
+      );
+      const took = performance.now() - started;
+      expect(error).toBeInstanceOf(TryAgainError);
+      expect(took).toBeGreaterThanOrEqual(450);
+      expect(took).toBeLessThan(1_500);
+    } finally {
+      await migration.cancel();
+    }
+  });
+
   it('rejects a watch session EXEC after the slot moved while watched, telling to run it again; nothing ran', async () => {
     const client = newClient({ startupNodes: startupNodes() });
     const key = '{tx:wmoved}:k';

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@hashslot/resp';
 import type { CommandArgument, RespReply } from '@hashslot/resp';
-import { atMostOne, finite, int, nonEmpty, oneOf, pushConditions, pushCounted, pushLimit } from './arguments.js';
+import { finite, int, nonEmpty, oneOf, pushConditions, pushCounted, pushLimit } from './arguments.js';
 import type { Limit } from './arguments.js';
 import type { Definitions } from './definition.js';
 import { toNumber, toNumberOrNull, toNumbersOrNull, toScoredMembers, toScoredPairs } from './replies.js';

@@ -7,7 +7,7 @@ import type { RespReply } from '@hashslot/resp';
 import { keySlot, SLOT_COUNT } from '@hashslot/slots';
 import type { BulkString, RedisKey, ScoredMember } from '../commands/index.js';
 import { toNumber } from '../commands/replies.js';
-import { CORE, type ClusterCore, type HasCore, defineMethods, hostOf } from '../core.js';
+import { type ClusterCore, type HasCore, defineMethods, hostOf } from '../core.js';
 import { NodeCursor, type CursorHost } from './node-cursor.js';
 import { checkKey, resolveScanOptions, type CollectionScanOptions, type ResolvedScanOptions, type ScanOptions } from './options.js';
 

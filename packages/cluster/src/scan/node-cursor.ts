@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError, ReplyError, TimeoutError, type CommandArgument, type Connection, type RespReply } from '@hashslot/resp';
 import { text } from '../commands/replies.js';
-import type { ClientHost, ClusterCore } from '../core.js';
+import type { ClientHost } from '../core.js';
 import { AskError, ClusterDownError, ClusterError, classifyReplyError, LoadingError, MovedError, TryAgainError } from '../errors.js';
 
 /** What a cursor needs from the client that runs it. */

@@ -3,8 +3,7 @@
  * for how they follow a slot that moves.
  */
 import type { RedisKey } from '../commands/index.js';
-import { CORE, type HasCore, defineMethods, hostOf } from '../core.js';
-import type { TransactionHost } from './host.js';
+import { type HasCore, defineMethods, hostOf } from '../core.js';
 import { runOnCluster } from './run.js';
 import { Transaction, type TransactionOptions } from './transaction.js';
 import { openWatchSession, WatchSession } from './watch-session.js';

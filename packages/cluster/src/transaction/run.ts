@@ -1,7 +1,8 @@
-import { ConnectionError, TimeoutError, type CommandArgument, type Connection, type RedisError } from '@hashslot/resp';
+import { ConnectionError, type CommandArgument, type Connection } from '@hashslot/resp';
 import { AskError, ClusterDownError, ClusterError, LoadingError, MovedError, TryAgainError, ttlExhausted } from '../errors.js';
 import type { QueuedCommand } from './command.js';
 import { readExec, type SlotError } from './exec-reply.js';
+import { deadlineAfter, msLeft, overdue } from '../deadline.js';
 import { backoff, isKnownMaster, ownerOf, refreshOrGiveUp, untilSettled, type TransactionHost } from './host.js';
 
 /**
@@ -36,14 +37,14 @@ async function attempt(
   // while a failover leaves the slot without a reachable master, exec() must settle within it,
   // not retry for many times as long.
   const timeoutMs = timeout ?? core.commandTimeout;
-  const deadline = timeoutMs === 0 ? Infinity : performance.now() + timeoutMs;
-  const left = (): number => (deadline === Infinity ? Infinity : Math.max(1, Math.ceil(deadline - performance.now())));
+  const deadline = deadlineAfter(timeoutMs);
+  const left = (): number => msLeft(deadline);
   // Set by ASK: the next attempt goes to the importing node, with ASKING in front of MULTI.
   let askTarget: string | undefined;
   let lastError: Error | undefined;
   let lastAddress = '';
   for (let n = 1; n <= attempts; n++) {
-    if (n > 1 && performance.now() >= deadline) throw overdue(what, timeoutMs, lastAddress, lastError);
+    if (n > 1 && performance.now() >= deadline) throw overdue(what, 'EXEC', timeoutMs, n - 1, lastError, lastAddress);
     let address: string;
     try {
       address = askTarget ?? (await ownerOf(core, slot));
@@ -101,21 +102,6 @@ async function attempt(
     }
   }
   throw ttlExhausted(what, 'EXEC', core.maxRedirections, lastError);
-}
-
-/**
- * The timeout ran out between attempts. Every attempt so far was refused or never sent (one that
- * may have run fails at once instead), so nothing ran: a refusal the cluster kept giving
- * (CLUSTERDOWN, TRYAGAIN, LOADING) keeps its type, as in the router; anything else is a timeout.
- */
-function overdue(what: string, timeoutMs: number, address: string, lastError: Error | undefined): RedisError {
-  if (lastError instanceof ClusterDownError || lastError instanceof TryAgainError || lastError instanceof LoadingError) return lastError;
-  return new TimeoutError(`${what} did not complete within its timeout of ${timeoutMs} ms; last: ${lastError?.message ?? 'none'}`, {
-    command: 'EXEC',
-    address,
-    written: false,
-    timeoutMs,
-  });
 }
 
 /**

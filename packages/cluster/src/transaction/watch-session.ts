@@ -4,6 +4,7 @@ import { installCommands, type ClientCommands, type RedisKey } from '../commands
 import { AskError, ClusterDownError, ClusterError, classifyReplyError, LoadingError, MovedError, TryAgainError, ttlExhausted } from '../errors.js';
 import { checkCommand, type QueuedCommand } from './command.js';
 import { readExec, type SlotError } from './exec-reply.js';
+import { deadlineAfter, msLeft, overdue } from '../deadline.js';
 import { backoff, ownerOf, refreshOrGiveUp, untilSettled, type TransactionHost } from './host.js';
 import { Transaction, type TransactionOptions } from './transaction.js';
 
@@ -232,8 +233,12 @@ export async function openWatchSession(host: TransactionHost, keys: readonly Red
 async function watchOnOwner(host: TransactionHost, args: readonly CommandArgument[], keys: readonly RedisKey[], slot: number): Promise<WatchSession<boolean>> {
   const core = host.core;
   const attempts = core.maxRedirections + 1;
+  // Like a command's, the client's commandTimeout bounds every attempt and backoff together.
+  const deadline = deadlineAfter(core.commandTimeout);
+  const left = (): number => msLeft(deadline);
   let lastError: Error | undefined;
   for (let n = 1; n <= attempts; n++) {
+    if (n > 1 && performance.now() >= deadline) throw overdue('WATCH', 'WATCH', core.commandTimeout, n - 1, lastError);
     let address: string;
     let connection: Connection;
     try {
@@ -244,10 +249,10 @@ async function watchOnOwner(host: TransactionHost, args: readonly CommandArgumen
       if (!retry) throw error;
       lastError = error;
       await refreshOrGiveUp(host, 'WATCH', error);
-      await backoff(core, error instanceof ClusterDownError ? 'clusterDown' : 'connection', n, attempts);
+      await backoff(core, error instanceof ClusterDownError ? 'clusterDown' : 'connection', n, attempts, left());
       continue;
     }
-    const [reply] = await connection.sendBatch([args]);
+    const [reply] = await connection.sendBatch([args], deadline === Infinity ? undefined : { timeout: left() });
     if (reply === 'OK') return new WatchSession<boolean>(host, address, slot, keys, connection);
     // A refused WATCH watches nothing; a failed connection or an owed reply cannot be reused.
     core.releaseDedicated(address, connection, reply instanceof ReplyError);
@@ -256,18 +261,18 @@ async function watchOnOwner(host: TransactionHost, args: readonly CommandArgumen
       if (!(reply instanceof ConnectionError) || reply.written) throw reply;
       lastError = reply;
       await refreshOrGiveUp(host, 'WATCH', reply);
-      await backoff(core, 'connection', n, attempts);
+      await backoff(core, 'connection', n, attempts, left());
       continue;
     }
     const error = classifyReplyError(reply, connection.host);
     lastError = error;
     if (error instanceof MovedError || error instanceof ClusterDownError) {
       await refreshOrGiveUp(host, 'WATCH', error);
-      if (core.masterOf(slot)?.address === address || error instanceof ClusterDownError) await backoff(core, 'moved', n, attempts);
+      if (core.masterOf(slot)?.address === address || error instanceof ClusterDownError) await backoff(core, 'moved', n, attempts, left());
     } else if (error instanceof AskError || error instanceof TryAgainError) {
-      await backoff(core, 'tryAgain', n, attempts);
+      await backoff(core, 'tryAgain', n, attempts, left());
     } else if (error instanceof LoadingError) {
-      await backoff(core, 'loading', n, attempts);
+      await backoff(core, 'loading', n, attempts, left());
     } else {
       throw error;
     }
