@@ -80,6 +80,27 @@ describe('installCommands', () => {
     for (const name of Object.keys(COMMANDS)) expect(typeof dummy[name]).toBe('function');
   });
 
+  it('refuses an option the method does not know before anything is invoked, and takes every one it knows', () => {
+    class Dummy {}
+    const { calls, invoke } = recorder();
+    installCommands(Dummy.prototype, invoke);
+    const dummy = new Dummy() as Record<string, (...args: unknown[]) => unknown>;
+    const misspelt = { exx: 10 };
+    expect(() => dummy.set('k', 'v', misspelt)).toThrow(new InvalidArgumentError('set: unknown option exx'));
+    expect(() => dummy.zadd('z', [{ score: 1, member: 'm' }], { nx: true, gtt: true })).toThrow(/^zadd: unknown option gtt$/);
+    expect(calls).toEqual([]);
+    // Known options, undefined values and field-value records (whose keys are data) all pass.
+    dummy.set('k', 'v', { px: 5, nx: true, ex: undefined, typo: undefined });
+    dummy.hset('h', { anything: '1', goes: '2' });
+    dummy.mset({ a: '1', b: '2' });
+    expect(calls.map((call) => call.args)).toEqual([
+      ['SET', 'k', 'v', 'PX', 5, 'NX'],
+      ['HSET', 'h', 'anything', '1', 'goes', '2'],
+      ['MSET', 'a', '1', 'b', '2'],
+    ]);
+    expect(misspelt).toEqual({ exx: 10 });
+  });
+
   it('installs non-enumerable, named, writable methods', () => {
     class Dummy {}
     installCommands(Dummy.prototype, () => undefined);
