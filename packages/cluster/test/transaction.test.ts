@@ -327,6 +327,21 @@ describe('transactions while slots move', () => {
     return { owner, target };
   }
 
+  /**
+   * `{tag}:moved` and `{tag}:stayed` set to '1', then their slot's move to another master
+   * stopped half way: `moved` already on the target, `stayed` still on the owner.
+   */
+  async function halfMigrated(client: RedisCluster, tag: string) {
+    const moved = `{${tag}}:moved`;
+    const stayed = `{${tag}}:stayed`;
+    const slot = keySlot(moved);
+    await client.set(moved, '1');
+    await client.set(stayed, '1');
+    const { owner, target } = await otherMaster(slot);
+    const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [moved] });
+    return { moved, stayed, slot, owner, target, migration };
+  }
+
   it('sends the whole transaction again on the new owner after the slot moved (MOVED inside MULTI)', async () => {
     const client = newClient({ startupNodes: startupNodes() });
     const key = '{tx:moved}:n';
@@ -346,13 +361,7 @@ describe('transactions while slots move', () => {
 
   it('runs on the importing node with ASKING before MULTI when its key was already migrated (ASK)', async () => {
     const client = newClient({ startupNodes: startupNodes() });
-    const moved = '{tx:ask}:moved';
-    const stayed = '{tx:ask}:stayed';
-    const slot = keySlot(moved);
-    await client.set(moved, '1');
-    await client.set(stayed, '1');
-    const { owner, target } = await otherMaster(slot);
-    const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [moved] });
+    const { moved, stayed, slot, owner, target, migration } = await halfMigrated(client, 'tx:ask');
     try {
       const asking = await commandCalls(target, 'asking');
       const execs = await commandCalls(target, 'exec');
@@ -374,13 +383,7 @@ describe('transactions while slots move', () => {
 
   it('waits out a half-migrated slot when its keys are on both sides (TRYAGAIN), then commits on the new owner', async () => {
     const client = newClient({ startupNodes: startupNodes() });
-    const moved = '{tx:half}:moved';
-    const stayed = '{tx:half}:stayed';
-    const slot = keySlot(moved);
-    await client.set(moved, '1');
-    await client.set(stayed, '1');
-    const { target } = await otherMaster(slot);
-    const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [moved] });
+    const { moved, stayed, target, migration } = await halfMigrated(client, 'tx:half');
     const started = performance.now();
     const pending = client.multi().incr(moved).incr(stayed).mget(moved, stayed).exec();
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -394,14 +397,8 @@ describe('transactions while slots move', () => {
   it('gives up with TTL exhausted when the slot stays half-migrated, having run nothing', async () => {
     // A timeout longer than the 17 attempts and their backoffs: the redirections run out first.
     const client = newClient({ startupNodes: startupNodes(), commandTimeout: 20_000 });
-    const moved = '{tx:stuck}:moved';
-    const stayed = '{tx:stuck}:stayed';
-    const slot = keySlot(moved);
-    await client.set(moved, '1');
-    await client.set(stayed, '1');
-    const { target } = await otherMaster(slot);
+    const { moved, stayed, migration } = await halfMigrated(client, 'tx:stuck');
     const before = client.connectionCount;
-    const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [moved] });
     try {
       const error = await client.multi().incr(moved).incr(stayed).exec().then(
         () => undefined,
@@ -421,13 +418,7 @@ describe('transactions while slots move', () => {
     // Regression: the attempts and backoffs of a transaction were not bounded by its timeout,
     // so during a failover or a stuck migration exec() took many times as long.
     const client = newClient({ startupNodes: startupNodes() });
-    const moved = '{tx:overdue}:moved';
-    const stayed = '{tx:overdue}:stayed';
-    const slot = keySlot(moved);
-    await client.set(moved, '1');
-    await client.set(stayed, '1');
-    const { target } = await otherMaster(slot);
-    const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [moved] });
+    const { moved, stayed, migration } = await halfMigrated(client, 'tx:overdue');
     try {
       const started = performance.now();
       const error = await client.multi({ timeout: 500 }).incr(moved).incr(stayed).exec().then(
@@ -449,13 +440,7 @@ describe('transactions while slots move', () => {
     // WATCH of keys split across a migration is refused with TRYAGAIN until it ends; the
     // client's commandTimeout bounds all of its attempts and backoffs together.
     const client = newClient({ startupNodes: startupNodes(), commandTimeout: 500 });
-    const moved = '{tx:woverdue}:moved';
-    const stayed = '{tx:woverdue}:stayed';
-    const slot = keySlot(moved);
-    await client.set(moved, '1');
-    await client.set(stayed, '1');
-    const { target } = await otherMaster(slot);
-    const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [moved] });
+    const { moved, stayed, migration } = await halfMigrated(client, 'tx:woverdue');
     try {
       const started = performance.now();
       const error = await client.watch(moved, stayed).then(
@@ -520,13 +505,7 @@ describe('transactions while slots move', () => {
 
   it('waits for a migration to end before watching a key that already left (ASK on WATCH)', async () => {
     const client = newClient({ startupNodes: startupNodes() });
-    const moved = '{tx:wask}:moved';
-    const stayed = '{tx:wask}:stayed';
-    const slot = keySlot(moved);
-    await client.set(moved, '1');
-    await client.set(stayed, '1');
-    const { target } = await otherMaster(slot);
-    const migration = await cluster.moveSlot(slot, target, { stopAt: 'partial', keys: [moved] });
+    const { moved, stayed, target, migration } = await halfMigrated(client, 'tx:wask');
     const watching = client.watch(moved);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await migration.finish();
