@@ -53,6 +53,9 @@ async function nodeCounters(): Promise<Map<string, number>> {
       }
       const connections = /^total_connections_received:(\d+)/m.exec(info);
       counters.set(`${probe.address} connections`, Number(connections?.[1]));
+      // A command the server does not know has no cmdstat line, but its refusal counts here.
+      const errors = /^total_error_replies:(\d+)/m.exec(info);
+      counters.set(`${probe.address} error replies`, Number(errors?.[1]));
     }),
   );
   return counters;
