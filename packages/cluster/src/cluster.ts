@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { checkArguments, commandName, InvalidArgumentError, type BatchReply, type CommandArgument, type RespReply } from '@hashslot/resp';
-import { commandKeys, commandSlot, CrossSlotError, keyBytes, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
+import { commandKeys, commandSlot, keyBytes, keySlot, lookupCommand, type CommandInfo } from '@hashslot/slots';
 import { blockingDeadline, blockTime } from './blocking.js';
 import { type ClientCommands, installCommands } from './commands/index.js';
 import { asRedisError, ClusterError, slotNotServed } from './errors.js';
@@ -200,39 +200,28 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       const earlier = this.barrierOn(args);
       if (earlier !== undefined) await earlier;
     }
-    let routed: RoutedCommand;
-    try {
-      const info = Array.isArray(args) ? lookupCommand(args) : undefined;
-      // Before the fanout and split handlers too: they would send a short command to every node.
-      if (info !== undefined) checkArity(info, args);
-      // Commands done over several nodes: sent to all, or split by slot when keys span slots.
-      // Checked before routing so that a split command never builds a CrossSlotError to throw.
-      const fanout = info === undefined ? undefined : fanoutHandler(info);
-      const split = fanout === undefined && info !== undefined ? this.splitHandler(info, args) : undefined;
-      const multiNode = fanout ?? split;
-      if (multiNode !== undefined) {
-        if (this.closingOrClosed) throw new ClusterError('the client is closed');
-        // Its parts go out separately: an argument that cannot be sent must fail the whole
-        // command first, not one part after the others ran (an MSET partly written).
-        checkArguments(args);
-        const work = multiNode(this[CORE], args);
-        // A blocking composite waits for other commands (the push it waits for may be ours).
-        if (split !== undefined && info?.blocking !== true) this.raiseBarrier(args, work);
-        const reply = await this.track(work);
-        const callback = info === undefined ? transform : (this.responseCallbacks.get(this.upperName(info)) ?? transform);
-        return callback === undefined ? reply : callback(reply);
-      }
-      routed = this.route(args, options, info);
-    } catch (error) {
-      // Keys across slots: the command family may know how to do it client-side.
-      if (!(error instanceof CrossSlotError)) throw error;
-      const handler = crossSlotHandler(error.command);
-      if (handler === undefined) throw error;
+    const info = Array.isArray(args) ? lookupCommand(args) : undefined;
+    // Before the fanout and split handlers too: they would send a short command to every node.
+    if (info !== undefined) checkArity(info, args);
+    // Commands done over several nodes: sent to all, or split by slot when keys span slots.
+    // Checked before routing so that a split command never builds a CrossSlotError to throw.
+    const fanout = info === undefined ? undefined : fanoutHandler(info);
+    const split = fanout === undefined && info !== undefined ? this.splitHandler(info, args) : undefined;
+    const multiNode = fanout ?? split;
+    if (multiNode !== undefined) {
+      if (this.closingOrClosed) throw new ClusterError('the client is closed');
+      // Its parts go out separately: an argument that cannot be sent must fail the whole
+      // command first, not one part after the others ran (an MSET partly written).
       checkArguments(args);
-      const reply = await this.track(handler(this[CORE], args));
-      const callback = this.responseCallbacks.get(error.command) ?? transform;
+      const work = multiNode(this[CORE], args);
+      // A blocking composite waits for other commands (the push it waits for may be ours).
+      if (split !== undefined && info?.blocking !== true) this.raiseBarrier(args, work);
+      const reply = await this.track(work);
+      const callback = info === undefined ? transform : (this.responseCallbacks.get(this.upperName(info)) ?? transform);
       return callback === undefined ? reply : callback(reply);
     }
+    // Keys across slots of a command without a client-side version: route throws CrossSlotError.
+    const routed = this.route(args, options, info);
     this.active++;
     try {
       const reply = await this.router.execute(routed);
@@ -304,10 +293,11 @@ export class RedisCluster<D extends boolean = true> extends EventEmitter<Cluster
       return this.nodes('master');
     },
     masterOf: (slot) => this.masterOf(slot),
-    acquireDedicated: async (address) => {
+    acquireDedicated: async (address, command) => {
       const node = this.pool.get(address);
-      if (node === undefined) throw new ClusterError(`${address} is not a node of the cluster`);
-      return this.pool.acquire(node, 'dedicated');
+      if (node === undefined) throw new ClusterError(`${address} is not a node of the cluster`, { command });
+      // Named so that a pool limit or a failed connect says which operation it stopped.
+      return this.pool.acquire(node, command);
     },
     releaseDedicated: (address, connection, reusable) => {
       const node = this.pool.get(address);

@@ -56,7 +56,7 @@ export interface ClusterCore {
    * must stay on one node...), counted under the pool limits. Give it back with
    * `releaseDedicated`; a connection in a state others cannot use (subscribed) is closed then.
    */
-  acquireDedicated(address: string): Promise<Connection>;
+  acquireDedicated(address: string, command: string): Promise<Connection>;
   releaseDedicated(address: string, connection: Connection, reusable: boolean): void;
   /** Calls `listener` after every refresh of the slot table; returns how to stop. */
   onRefresh(listener: (event: RefreshEvent) => void): () => void;

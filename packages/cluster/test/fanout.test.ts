@@ -87,6 +87,10 @@ describe('fanout commands', () => {
   it('merges PUBSUB NUMSUB and NUMPAT over every node', async () => {
     const client = newClient({ startupNodes: startupNodes() });
     expect(await client.pubsubNumsub('fanout:nobody')).toEqual({ 'fanout:nobody': 0 });
+    // A channel named like the prototype property is a field like any other, not a new prototype.
+    const odd = await client.pubsubNumsub('__proto__');
+    expect(Object.getPrototypeOf(odd)).toBe(Object.prototype);
+    expect(Object.keys(odd)).toEqual(['__proto__']);
     expect(typeof (await client.pubsubNumpat())).toBe('number');
     expect(Array.isArray(await client.pubsubChannels())).toBe(true);
     const perNode = await client.pubsubChannels(undefined, { aggregate: false });

@@ -46,7 +46,7 @@ export function installDefinitions(
  * argument is watched while `build` runs; a key it never read, whose value is not undefined, is
  * one it does not know. A `build` that lists an object's keys (a field-value record) reads them all.
  */
-function buildChecked(method: string, build: (...args: unknown[]) => CommandArgument[], args: unknown[]): CommandArgument[] {
+export function buildChecked(method: string, build: (...args: unknown[]) => CommandArgument[], args: unknown[]): CommandArgument[] {
   let watched: { target: object; read: Set<PropertyKey> | 'all' }[] | undefined;
   // The caller's array is left as it was: the proxies go into a copy.
   let passed = args;

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type CommandArgument, type RespReply } from '@hashslot/resp';
 import { lookupCommand, type CommandInfo } from '@hashslot/slots';
 import type { BulkString } from '../commands/index.js';
+import { setField } from '../commands/replies.js';
 import { CORE, type ClusterCore, type HasCore, type NodeSelection, defineMethods } from '../core.js';
 import { ClusterError } from '../errors.js';
 import { aggregateReplies, perNode } from './aggregate.js';
@@ -132,7 +133,8 @@ function mapValues<T>(map: Map<string, RespReply>, shape: (reply: RespReply) => 
 function pairs(reply: RespReply): Record<string, RespReply> {
   const record: Record<string, RespReply> = {};
   if (!Array.isArray(reply)) return record;
-  for (let i = 0; i + 1 < reply.length; i += 2) record[String(reply[i])] = reply[i + 1];
+  // setField: a `__proto__` name from a node (a config or pub/sub channel name) stays a field.
+  for (let i = 0; i + 1 < reply.length; i += 2) setField(record, String(reply[i]), reply[i + 1]);
   return record;
 }
 
@@ -155,7 +157,7 @@ function asyncFlag(options: { async?: boolean } | undefined): CommandArgument[] 
 function sumPerChannel(map: Map<string, RespReply>): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const reply of map.values()) {
-    for (const [channel, count] of Object.entries(pairs(reply))) totals[channel] = (totals[channel] ?? 0) + Number(count);
+    for (const [channel, count] of Object.entries(pairs(reply))) setField(totals, channel, (Object.hasOwn(totals, channel) ? totals[channel] : 0) + Number(count));
   }
   return totals;
 }
@@ -198,7 +200,7 @@ const methods: Record<keyof FanoutMethods<boolean>, Method> = {
   async configGet(this: HasCore, pattern: string) {
     return mapValues(await replies(this, ['CONFIG', 'GET', pattern], 'all'), (reply) => {
       const record: Record<string, string> = {};
-      for (const [name, value] of Object.entries(pairs(reply))) record[name] = String(value);
+      for (const [name, value] of Object.entries(pairs(reply))) setField(record, name, String(value));
       return record;
     });
   },

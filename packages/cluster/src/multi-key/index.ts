@@ -1,5 +1,6 @@
 import type { CommandArgument, RespReply } from '@hashslot/resp';
 import { COMMANDS } from '../commands/index.js';
+import { buildChecked } from '../commands/install.js';
 import type { BulkString, Flag, KeyValues, ListSide, Ok, RedisKey, RedisValue, SortOptions, ZCombineOptions } from '../commands/index.js';
 import type { ClusterCore } from '../core.js';
 import { pfcount, pfmerge } from './hyperloglog.js';
@@ -167,7 +168,8 @@ export function installMultiKeyMethods(prototype: object): void {
       [name](this: Sender, ...args: unknown[]): Promise<unknown> {
         let command: CommandArgument[];
         try {
-          command = build(...args);
+          // The same checks as the generic methods, unknown options included.
+          command = buildChecked(name, build, args);
         } catch (error) {
           return Promise.reject(error);
         }

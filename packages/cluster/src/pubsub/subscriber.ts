@@ -567,7 +567,7 @@ export class ClusterSubscriber<D extends boolean = true> extends EventEmitter<Cl
   }
 
   private async openLink(address: string): Promise<Link> {
-    const connection = await this.#core.acquireDedicated(address);
+    const connection = await this.#core.acquireDedicated(address, 'SSUBSCRIBE');
     if (this.state === 'closed') {
       this.#core.releaseDedicated(address, connection, true);
       throw this.closedError();

@@ -205,7 +205,7 @@ export class NodeCursor {
    */
   private async sendAsking(address: string, args: readonly CommandArgument[]): Promise<RespReply> {
     const core = this.host.core;
-    const connection = await core.acquireDedicated(address);
+    const connection = await core.acquireDedicated(address, 'SCAN');
     let reusable = false;
     try {
       const [asking, page] = await connection.sendBatch([['ASKING'], args]);
@@ -227,7 +227,7 @@ export class NodeCursor {
     const core = this.host.core;
     let connection: Connection;
     try {
-      connection = await core.acquireDedicated(address);
+      connection = await core.acquireDedicated(address, 'SCAN');
     } catch {
       return false;
     }

@@ -58,7 +58,7 @@ async function attempt(
     lastAddress = address;
     let connection: Connection;
     try {
-      connection = await core.acquireDedicated(address);
+      connection = await core.acquireDedicated(address, 'EXEC');
     } catch (error) {
       // Could not connect: nothing was sent, so the table may have news (a failover).
       if (!(error instanceof ConnectionError) || error.written) throw error;

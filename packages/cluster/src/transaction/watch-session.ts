@@ -243,7 +243,7 @@ async function watchOnOwner(host: TransactionHost, args: readonly CommandArgumen
     let connection: Connection;
     try {
       address = await ownerOf(core, slot);
-      connection = await core.acquireDedicated(address);
+      connection = await core.acquireDedicated(address, 'WATCH');
     } catch (error) {
       const retry = error instanceof ClusterDownError || (error instanceof ConnectionError && !error.written);
       if (!retry) throw error;
